@@ -1,0 +1,63 @@
+#pragma once
+// Every option of PROTOCOL.md section 4, with its default. Parsed by parse_relay_config.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runrelay::services {
+
+struct relay_config {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string upstream_url;  // required, ws:// or wss://
+  std::string relay_id;      // random when not given
+
+  // Upstream session and reconnects (section 1).
+  uint64_t upstream_ping_ms = 15000;
+  uint64_t upstream_idle_timeout_ms = 45000;
+  uint64_t backoff_base_ms = 1000;
+  uint64_t backoff_max_ms = 30000;
+  double backoff_jitter = 0.1;
+  uint32_t max_attempts = 0;  // 0 = unlimited
+
+  // Dedup, history and runs.
+  uint64_t dedup_window_ms = 5000;
+  uint64_t history_limit = 5000;
+  uint64_t run_retention_ms = 3600000;
+  uint64_t max_runs = 10000;
+  uint64_t resume_wait_ms = 1000;  // 0 = no wait
+
+  // Upstream send queue.
+  uint64_t queue_capacity = 1000;
+
+  // Clients (section 2).
+  uint64_t heartbeat_ms = 30000;
+  uint64_t max_subscriptions = 100;
+  uint64_t client_rate_limit = 100;
+  uint64_t max_frame_bytes = 65536;
+  uint64_t client_buffer_frames = 1024;
+  uint64_t client_buffer_bytes = 8 * 1024 * 1024;
+  uint64_t shutdown_grace_ms = 5000;
+
+  // Runtime tuning (not part of the contract).
+  uint32_t scheduler_threads = 1;
+  uint32_t io_threads = 1;
+  std::string log_level = "info";
+};
+
+// Outcome of parsing argv and the environment: either a config to run with, or an exit
+// status and the text to print (help on stdout with status 0, errors on stderr with 2).
+struct parse_outcome {
+  std::optional<relay_config> config;
+  int exit_status = 0;
+  std::string output;
+};
+
+// `environment` holds NAME=VALUE strings (as in environ); flags win over variables.
+parse_outcome parse_relay_config(const std::vector<std::string>& args,
+                                 const std::vector<std::string>& environment);
+
+std::string random_relay_id();
+
+} // namespace runrelay::services
