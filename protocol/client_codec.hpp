@@ -28,11 +28,11 @@ constexpr std::string_view all_runs = "*";
 struct since_position {
   enum class kind : uint8_t { whole_history, after_event, live_only };
   kind from = kind::whole_history;
-  std::string event_id;  // for after_event
+  std::string event_id; // for after_event
 };
 
 struct subscribe_request {
-  std::string run_id;  // "*" for every run
+  std::string run_id; // "*" for every run
   since_position since;
   std::string id{null_id};
 };
@@ -41,10 +41,10 @@ struct unsubscribe_request {
   std::string id{null_id};
 };
 struct ping_request {
-  std::optional<std::string> timestamp;  // raw JSON
+  std::optional<std::string> timestamp; // raw JSON
 };
 struct send_request {
-  std::string data;  // raw JSON text of `data`, written upstream as is
+  std::string data; // raw JSON text of `data`, written upstream as is
   std::string id{null_id};
 };
 struct client_error {
@@ -53,8 +53,8 @@ struct client_error {
   std::string id{null_id};
 };
 
-using client_message =
-    std::variant<subscribe_request, unsubscribe_request, ping_request, send_request, client_error>;
+using client_message = std::variant<subscribe_request, unsubscribe_request, ping_request,
+                                    send_request, client_error>;
 
 // Never throws. A message that cannot be processed comes back as client_error, with the
 // request's id when one could be read.

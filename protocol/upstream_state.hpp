@@ -6,7 +6,13 @@
 namespace runrelay::protocol {
 
 // PROTOCOL.md section 1, "Reconnect and connection state".
-enum class upstream_state : uint8_t { disconnected, connecting, connected, reconnecting, failed };
+enum class upstream_state : uint8_t {
+  disconnected,
+  connecting,
+  connected,
+  reconnecting,
+  failed
+};
 
 std::string_view to_string(upstream_state state);
 
