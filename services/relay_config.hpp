@@ -10,8 +10,8 @@ namespace runrelay::services {
 struct relay_config {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
-  std::string upstream_url;  // required, ws:// or wss://
-  std::string relay_id;      // random when not given
+  std::string upstream_url; // required, ws:// or wss://
+  std::string relay_id;     // random when not given
 
   // Upstream session and reconnects (section 1).
   uint64_t upstream_ping_ms = 15000;
@@ -19,14 +19,14 @@ struct relay_config {
   uint64_t backoff_base_ms = 1000;
   uint64_t backoff_max_ms = 30000;
   double backoff_jitter = 0.1;
-  uint32_t max_attempts = 0;  // 0 = unlimited
+  uint32_t max_attempts = 0; // 0 = unlimited
 
   // Dedup, history and runs.
   uint64_t dedup_window_ms = 5000;
   uint64_t history_limit = 5000;
   uint64_t run_retention_ms = 3600000;
   uint64_t max_runs = 10000;
-  uint64_t resume_wait_ms = 1000;  // 0 = no wait
+  uint64_t resume_wait_ms = 1000; // 0 = no wait
 
   // Upstream send queue.
   uint64_t queue_capacity = 1000;
@@ -54,10 +54,19 @@ struct parse_outcome {
   std::string output;
 };
 
-// `environment` holds NAME=VALUE strings (as in environ); flags win over variables.
+// `args` is argv without argv[0] (main passes {argv + 1, argv + argc}). `environment`
+// holds NAME=VALUE strings (main passes environ); the process environment is never read
+// here. Each option is `--name VALUE`, `--name=VALUE` or the variable RUNRELAY_<NAME>
+// (upper case, '-' as '_'); a flag wins over its variable, an empty variable counts as
+// unset, unknown RUNRELAY_* variables are ignored, and of a repeated flag the last wins.
+// `--help` (or `-h`) anywhere gives the help text with status 0. Any error gives status
+// 2 and two lines: "runrelay: <what is wrong, naming the option>" and a hint to run
+// --help. `output` ends with a newline and is meant to be printed as is.
 parse_outcome parse_relay_config(const std::vector<std::string>& args,
                                  const std::vector<std::string>& environment);
 
+// "relay-" followed by 12 lowercase hex digits from std::random_device; the default of
+// --relay-id.
 std::string random_relay_id();
 
 } // namespace runrelay::services
