@@ -1,0 +1,49 @@
+#pragma once
+// The upstream WebSocket client transport: dials ws:// or wss://, hands the owner actor
+// an actors::upstream_link and reports to it as actors/upstream_link.hpp describes.
+// Beast stays in upstream_connector.cpp; this header needs only Asio forward types.
+#include "actors/upstream_link.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace boost::asio {
+class io_context;
+namespace ssl {
+class context;
+} // namespace ssl
+} // namespace boost::asio
+
+namespace runrelay::services {
+
+struct upstream_endpoint {
+  bool tls = false;
+  std::string host;   // without brackets, "::1" for [::1]
+  std::string port;   // "80" / "443" when the URL has none
+  std::string target; // path and query, "/" when the URL has none
+};
+
+// ws://host[:port][/path][?query], wss://..., [v6addr]:port. A fragment is dropped.
+// nullopt for another scheme, an empty host, user info, or a bad port.
+std::optional<upstream_endpoint> parse_ws_url(std::string_view url);
+
+struct upstream_timeouts {
+  std::chrono::milliseconds connect{10000};   // resolve + TCP connect
+  std::chrono::milliseconds handshake{10000}; // TLS, WebSocket opening and closing
+};
+
+// Each call dials `where` on `io` (which must outlive every link) and returns the link
+// at once. `tls` is used for wss:// (a default client context when null).
+actors::upstream_dialer make_upstream_dialer(
+    boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
+    upstream_endpoint where, upstream_timeouts t, std::size_t max_message_bytes);
+
+// Verifies the peer against the system's default CA paths; the dialer adds SNI and
+// host name verification per connection.
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context();
+
+} // namespace runrelay::services
