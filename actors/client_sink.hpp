@@ -5,6 +5,7 @@
 #include "protocol/frame.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ public:
   virtual void close(uint16_t code, std::string reason) = 0;
   // Frames queued and not yet written (approximate when read from another thread).
   virtual std::size_t backlog_frames() const = 0;
+  // Calls `callback` once, from the I/O thread, when every queued frame is written; never
+  // if the connection closes first. Replays use it to send history in bounded chunks.
+  virtual void notify_when_drained(std::function<void()> callback) = 0;
 };
 
 using client_sink_ptr = std::shared_ptr<client_sink>;

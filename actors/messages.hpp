@@ -4,9 +4,10 @@
 //   upstream_link --link_*--> upstream_session --upstream_event--> dedup_filter
 //        ^                        |    ^                              | run_event
 //        | send_text     connected|    | write_upstream               v
-//        |                        v    |                        run_subscriber --frames--> client_sink
+//        |                        v    |                        run_subscriber
+//        --frames--> client_sink
 //   reconnect_supervisor <--down_msg--  upstream_queue <--send_upstream-- client_session
-//        | upstream status (group)                                        ^  subscribe_cmd
+//        | upstream status (group)                                        ^ subscribe_cmd
 //        +------------------------------------------------------------> client_session
 #include "actors/client_sink.hpp"
 #include "protocol/client_codec.hpp"
@@ -69,7 +70,7 @@ using client_id_t = uint64_t;
 // An event that passed the dedup window, on its way to its run.
 struct run_event {
   protocol::upstream_event event;
-  uint64_t arrival = 0;  // acceptance order across all runs
+  uint64_t arrival = 0; // acceptance order across all runs
   // Clients subscribed to "*" when the event was accepted (live only).
   std::shared_ptr<const std::vector<std::pair<client_id_t, client_sink_ptr>>> star;
 };
@@ -79,7 +80,7 @@ struct subscribe_cmd {
   client_sink_ptr sink;
   std::string run_id;
   protocol::since_position since;
-  std::string request_id;  // raw JSON, echoed
+  std::string request_id; // raw JSON, echoed
 };
 
 struct unsubscribe_cmd {
@@ -91,12 +92,12 @@ struct unsubscribe_cmd {
 
 // What /stats and /metrics show of one actor.
 struct actor_stats {
-  std::string kind;  // upstream_session, supervisor, dedup_filter, queue, run_subscriber,
-                     // client_session
+  std::string kind; // upstream_session, supervisor, dedup_filter, queue, run_subscriber,
+                    // client_session
   std::string name;
   uint64_t mailbox = 0;
   std::map<std::string, int64_t> counters;
-  std::map<std::string, std::string> labels;  // run_id, client_id, state, ...
+  std::map<std::string, std::string> labels; // run_id, client_id, state, ...
 };
 
 using actor_stats_list = std::vector<actor_stats>;

@@ -1,0 +1,263 @@
+#include "actors/run_subscriber.hpp"
+
+#include "protocol/client_codec.hpp"
+
+#include <caf/all.hpp>
+
+namespace runrelay::actors {
+
+using protocol::since_position;
+
+run_book::run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
+                   drain_request on_backlog)
+    : run_id_(std::move(run_id)), settings_(settings), fanout_(std::move(fanout)),
+      on_backlog_(std::move(on_backlog)), history_(settings.history_limit) {}
+
+bool run_book::publish(const protocol::upstream_event& event, const star_list_ptr& star) {
+  if (history_.contains(event.event_id)) {
+    ++duplicates_;
+    return false;
+  }
+  auto seq = history_.next_seq();
+  auto envelope = protocol::make_frame(
+      protocol::encode_event(run_id_, event.event_id, seq, event.raw));
+  history_.append(event.event_id, envelope);
+  ++summary_.counts[event.type];
+  summary_.last_event_id = event.event_id;
+  if (event.type == "workflow_started")
+    summary_.status = "running";
+  else if (event.type == "workflow_completed")
+    summary_.status = "completed";
+  else if (event.type == "workflow_failed")
+    summary_.status = "failed";
+
+  // Subscriptions still catching up get this event from their cursor, in order.
+  if (auto& targets = live_sinks(); !targets->empty()) {
+    delivered_ += targets->size();
+    fanout_->publish(targets, envelope);
+  }
+  if (star && !star->empty()) {
+    if (auto& targets = star_sinks(star); !targets->empty()) {
+      delivered_ += targets->size();
+      fanout_->publish(targets, envelope);
+    }
+  }
+  // Subscriptions waiting for exactly this id start right after it: live from now on.
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (it->second.since.event_id == event.event_id) {
+      auto cmd = std::move(it->second);
+      it = waiting_.erase(it);
+      start(cmd, history_.next_seq(), false);
+    } else {
+      ++it;
+    }
+  }
+  return true;
+}
+
+bool run_book::subscribe(const subscribe_cmd& cmd, bool may_wait) {
+  waiting_.erase(cmd.client);
+  switch (cmd.since.from) {
+  case since_position::kind::live_only:
+    start(cmd, history_.next_seq(), false);
+    return true;
+  case since_position::kind::whole_history:
+    start(cmd, history_.first_seq(), history_.first_seq() > 1);
+    return true;
+  case since_position::kind::after_event:
+    break;
+  }
+  if (auto seq = history_.seq_of(cmd.since.event_id)) {
+    start(cmd, *seq + 1, false);
+    return true;
+  }
+  if (may_wait) {
+    // Until it arrives, or the wait ends, the client is not a subscriber here.
+    if (auto it = subs_.find(cmd.client); it != subs_.end()) {
+      subs_.erase(it);
+      live_ = nullptr;
+      star_dirty_ = true;
+    }
+    waiting_[cmd.client] = cmd;
+    return false;
+  }
+  start(cmd, history_.first_seq(), true);
+  return true;
+}
+
+void run_book::resume_timed_out(client_id_t client) {
+  auto it = waiting_.find(client);
+  if (it == waiting_.end())
+    return;
+  auto cmd = std::move(it->second);
+  waiting_.erase(it);
+  start(cmd, history_.first_seq(), true);
+}
+
+void run_book::unsubscribe(const unsubscribe_cmd& cmd) {
+  drop_client(cmd.client);
+  cmd.sink->send_frame(
+      protocol::make_frame(protocol::encode_unsubscribed(run_id_, cmd.request_id)));
+}
+
+void run_book::drop_client(client_id_t client) {
+  waiting_.erase(client);
+  if (subs_.erase(client) > 0) {
+    live_ = nullptr;
+    star_dirty_ = true;
+  }
+}
+
+void run_book::replay_more(client_id_t client) {
+  auto it = subs_.find(client);
+  if (it == subs_.end() || it->second.live)
+    return;
+  it->second.awaiting_drain = false;
+  advance(client, it->second);
+}
+
+std::size_t run_book::catching_up() const {
+  std::size_t count = 0;
+  for (auto& [client, sub] : subs_)
+    count += sub.live ? 0 : 1;
+  return count;
+}
+
+void run_book::start(const subscribe_cmd& cmd, uint64_t from, bool gap) {
+  auto replayed = history_.next_seq() - from;
+  cmd.sink->send_frame(protocol::make_frame(
+      protocol::encode_subscribed(run_id_, replayed, gap, cmd.request_id)));
+  auto& sub = subs_[cmd.client];
+  bool was_draining = sub.awaiting_drain;
+  sub = subscription{cmd.sink, from, false, was_draining};
+  live_ = nullptr;
+  star_dirty_ = true;
+  if (!was_draining)
+    advance(cmd.client, sub);
+}
+
+void run_book::advance(client_id_t client, subscription& sub) {
+  // History may have moved on past the cursor while the client drained a chunk.
+  if (sub.cursor < history_.first_seq())
+    sub.cursor = history_.first_seq();
+  auto frames = history_.envelopes_from(sub.cursor, settings_.replay_chunk_frames,
+                                        settings_.replay_chunk_bytes);
+  if (!frames.empty()) {
+    sub.cursor += frames.size();
+    delivered_ += frames.size();
+    sub.sink->send_frames(std::move(frames));
+  }
+  if (sub.cursor >= history_.next_seq()) {
+    sub.live = true;
+    live_ = nullptr;
+    return;
+  }
+  sub.awaiting_drain = true;
+  on_backlog_(client, sub.sink);
+}
+
+const sink_list_ptr& run_book::live_sinks() {
+  if (!live_) {
+    auto sinks = std::make_shared<sink_list>();
+    sinks->reserve(subs_.size());
+    for (auto& [client, sub] : subs_)
+      if (sub.live)
+        sinks->push_back(sub.sink);
+    live_ = std::move(sinks);
+  }
+  return live_;
+}
+
+const sink_list_ptr& run_book::star_sinks(const star_list_ptr& star) {
+  if (star_dirty_ || star != star_seen_) {
+    auto sinks = std::make_shared<sink_list>();
+    sinks->reserve(star->size());
+    for (auto& [client, sink] : *star)
+      if (subs_.count(client) == 0)
+        sinks->push_back(sink);
+    star_filtered_ = std::move(sinks);
+    star_seen_ = star;
+    star_dirty_ = false;
+  }
+  return star_filtered_;
+}
+
+caf::behavior run_subscriber(run_subscriber_actor* self, std::string run_id,
+                             run_settings settings, caf::actor dedup,
+                             fanout_port_ptr fanout,
+                             std::shared_ptr<status_board> board) {
+  auto address = self->address();
+  auto on_backlog = [address](client_id_t client, const client_sink_ptr& sink) {
+    sink->notify_when_drained([address, client] {
+      if (auto target = caf::actor_cast<caf::actor>(address))
+        caf::anon_send(target, replay_more_atom::value, client);
+    });
+  };
+  self->state.book = std::make_unique<run_book>(run_id, settings, fanout, on_backlog);
+  // Runs report deliveries to the relay-wide total after each message that made some.
+  auto report = [self, board, reported = std::make_shared<uint64_t>(0)] {
+    auto delivered = self->state.book->delivered();
+    board->counters.events_delivered += delivered - *reported;
+    *reported = delivered;
+  };
+  return {
+      [=](const run_event& event) {
+        auto& book = *self->state.book;
+        if (book.publish(event.event, event.star)) {
+          ++board->counters.events_accepted;
+          self->send(dedup, run_accepted_atom::value, event.arrival,
+                     event.event.event_id);
+        } else {
+          ++board->counters.events_duplicate;
+        }
+        report();
+      },
+      [=](const subscribe_cmd& cmd) {
+        auto& st = self->state;
+        bool may_wait = settings.resume_wait.count() > 0;
+        if (!st.book->subscribe(cmd, may_wait)) {
+          auto generation = ++st.wait_generation;
+          st.wait_generations[cmd.client] = generation;
+          self->delayed_send(self, settings.resume_wait, resume_wait_atom::value,
+                             cmd.client, generation);
+        }
+        report();
+      },
+      [=](resume_wait_atom, client_id_t client, uint64_t generation) {
+        auto& st = self->state;
+        auto it = st.wait_generations.find(client);
+        if (it == st.wait_generations.end() || it->second != generation)
+          return;
+        st.wait_generations.erase(it);
+        st.book->resume_timed_out(client);
+        report();
+      },
+      [=](const unsubscribe_cmd& cmd) { self->state.book->unsubscribe(cmd); },
+      [=](client_gone_atom, client_id_t client) {
+        self->state.book->drop_client(client);
+      },
+      [=](replay_more_atom, client_id_t client) {
+        self->state.book->replay_more(client);
+        report();
+      },
+      [=](stats_atom) {
+        auto& book = *self->state.book;
+        actor_stats stats{
+            "run_subscriber", "run:" + run_id, self->mailbox().size(), {}, {}};
+        stats.labels["run_id"] = run_id;
+        stats.labels["status"] = book.summary().status;
+        stats.labels["last_event_id"] = book.summary().last_event_id;
+        stats.counters["event_count"] = static_cast<int64_t>(book.history().last_seq());
+        stats.counters["retained"] = static_cast<int64_t>(book.history().size());
+        stats.counters["subscribers"] = static_cast<int64_t>(book.subscribers());
+        stats.counters["catching_up"] = static_cast<int64_t>(book.catching_up());
+        stats.counters["waiting_for_since"] = static_cast<int64_t>(book.waiting());
+        stats.counters["delivered"] = static_cast<int64_t>(book.delivered());
+        stats.counters["duplicates"] = static_cast<int64_t>(book.duplicates());
+        return stats;
+      },
+      [=](shutdown_atom) { self->quit(); },
+  };
+}
+
+} // namespace runrelay::actors

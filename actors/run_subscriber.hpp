@@ -1,0 +1,114 @@
+#pragma once
+// run_subscriber: one per run_id. It numbers the run's events (seq from 1), keeps the
+// last history_limit of them, drops an event whose id is still retained, replays history
+// to new subscriptions as `since` asks, and fans every event out to live subscribers:
+// the envelope is serialized once and the same bytes go to every client.
+//
+// Interface:
+//   run_event                          from the dedup filter, in upstream order
+//   subscribe_cmd / unsubscribe_cmd    from the dedup filter, for one client
+//   (client_gone_atom, client_id_t)    the client disconnected
+//   (replay_more_atom, client_id_t)    the client's socket drained: send the next chunk
+//   (resume_wait_atom, client_id_t, uint64_t)  a `since` id did not arrive in time
+//   (stats_atom) -> actor_stats        (shutdown_atom)
+// Sends: (run_accepted_atom, uint64_t arrival, std::string event_id) to the dedup filter.
+#include "actors/messages.hpp"
+#include "actors/run_history.hpp"
+#include "actors/status_board.hpp"
+
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <unordered_map>
+
+namespace runrelay::actors {
+
+struct run_settings {
+  std::size_t history_limit = 5000;
+  std::chrono::milliseconds resume_wait{1000};
+  // A replay goes out in chunks no larger than this, each after the client's socket has
+  // drained the previous one, so a long replay never trips the slow-consumer limits.
+  std::size_t replay_chunk_frames = 256;
+  std::size_t replay_chunk_bytes = 1 << 20;
+};
+
+// What /runs reports about a run.
+struct run_summary {
+  std::string status = "active";
+  std::map<std::string, uint64_t> counts; // event type -> events
+  std::string last_event_id;
+};
+
+// The run's decisions, free of CAF: history, subscriptions and fan-out.
+class run_book {
+public:
+  using star_list_ptr =
+      std::shared_ptr<const std::vector<std::pair<client_id_t, client_sink_ptr>>>;
+  // Asks to be called back (with the client) when that client's socket has drained.
+  using drain_request = std::function<void(client_id_t, const client_sink_ptr&)>;
+
+  run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
+           drain_request on_backlog);
+
+  // False when the event's id is still retained (a duplicate, dropped).
+  bool publish(const protocol::upstream_event& event, const star_list_ptr& star);
+  // False when the subscription waits for its `since` id (call resume_timed_out later).
+  bool subscribe(const subscribe_cmd& cmd, bool may_wait);
+  void resume_timed_out(client_id_t client);
+  void unsubscribe(const unsubscribe_cmd& cmd);
+  void drop_client(client_id_t client);
+  void replay_more(client_id_t client);
+
+  const run_history& history() const { return history_; }
+  const run_summary& summary() const { return summary_; }
+  std::size_t subscribers() const { return subs_.size(); }
+  std::size_t catching_up() const;
+  std::size_t waiting() const { return waiting_.size(); }
+  uint64_t delivered() const { return delivered_; }
+  uint64_t duplicates() const { return duplicates_; }
+
+private:
+  struct subscription {
+    client_sink_ptr sink;
+    uint64_t cursor = 0; // next seq to replay; meaningless once live
+    bool live = false;
+    bool awaiting_drain = false;
+  };
+
+  void start(const subscribe_cmd& cmd, uint64_t from, bool gap);
+  void advance(client_id_t client, subscription& sub);
+  const sink_list_ptr& live_sinks();
+  const sink_list_ptr& star_sinks(const star_list_ptr& star);
+
+  std::string run_id_;
+  run_settings settings_;
+  fanout_port_ptr fanout_;
+  drain_request on_backlog_;
+  run_history history_;
+  run_summary summary_;
+  std::unordered_map<client_id_t, subscription> subs_;
+  std::unordered_map<client_id_t, subscribe_cmd> waiting_; // for their `since` id
+  sink_list_ptr live_;                                     // rebuilt when subs_ change
+  star_list_ptr star_seen_;     // the star list star_filtered_ was built from
+  sink_list_ptr star_filtered_; // "*" subscribers not also subscribed here
+  bool star_dirty_ = true;
+  uint64_t delivered_ = 0;
+  uint64_t duplicates_ = 0;
+};
+
+struct run_subscriber_state {
+  static inline const char* name = "run_subscriber";
+  std::unique_ptr<run_book> book;
+  uint64_t wait_generation = 0;
+  std::unordered_map<client_id_t, uint64_t> wait_generations;
+};
+
+using run_subscriber_actor = caf::stateful_actor<run_subscriber_state>;
+
+caf::behavior run_subscriber(run_subscriber_actor* self, std::string run_id,
+                             run_settings settings, caf::actor dedup,
+                             fanout_port_ptr fanout, std::shared_ptr<status_board> board);
+
+} // namespace runrelay::actors
