@@ -1,0 +1,30 @@
+#pragma once
+// A client_sink that lives on one I/O thread (its lane). The fan-out port hands it a
+// frame from that thread, so one post per lane serves every client on it.
+#include "actors/client_sink.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+namespace runrelay::services {
+
+class io_sink : public actors::client_sink {
+public:
+  explicit io_sink(boost::asio::io_context& lane) : lane_(lane) {}
+  boost::asio::io_context& lane() const { return lane_; }
+  // Only from the lane's own thread.
+  virtual void deliver_here(const actors::frame_ptr& frame) = 0;
+
+private:
+  boost::asio::io_context& lane_;
+};
+
+// Limits every client connection applies (PROTOCOL.md section 2).
+struct client_connection_limits {
+  std::size_t max_frame_bytes = 65536;
+  std::size_t buffer_frames = 1024;
+  std::size_t buffer_bytes = 8 * 1024 * 1024;
+  std::chrono::milliseconds heartbeat{30000};
+  std::chrono::milliseconds handshake_timeout{10000};
+};
+
+} // namespace runrelay::services
