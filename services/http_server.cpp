@@ -68,6 +68,10 @@ private:
     if (ec) {
       // A malformed request still gets an answer before the connection closes.
       keep_alive_ = false;
+      if (ec == http::error::body_limit)
+        return respond(error_answer(413, "request body over 64 KiB"));
+      if (ec == http::error::header_limit)
+        return respond(error_answer(431, "request header over 8 KiB"));
       return respond(error_answer(400, "bad request: " + ec.message()));
     }
     auto request = parser_->release();
