@@ -4,6 +4,7 @@
 #include "services/stats_report.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -176,7 +177,7 @@ private:
 struct http_server::listener : std::enable_shared_from_this<listener> {
   listener(io_pool& pool, http_backend backend)
       : pool(pool), backend(std::make_shared<const http_backend>(std::move(backend))),
-        acceptor(pool.first()) {}
+        acceptor(pool.first()), retry_timer(pool.first()) {}
 
   void do_accept() {
     auto& lane = pool.next();
@@ -185,7 +186,14 @@ struct http_server::listener : std::enable_shared_from_this<listener> {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open())
         return;
       if (ec) {
-        spdlog::warn("http: accept: {}", ec.message());
+        // Out of file descriptors, typically: retrying at once would spin.
+        spdlog::warn("http: accept: {}; pausing accepts for 100 ms", ec.message());
+        self->retry_timer.expires_after(std::chrono::milliseconds(100));
+        self->retry_timer.async_wait([self](beast::error_code wait_error) {
+          if (!wait_error && self->acceptor.is_open())
+            self->do_accept();
+        });
+        return;
       } else {
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
@@ -198,6 +206,7 @@ struct http_server::listener : std::enable_shared_from_this<listener> {
   io_pool& pool;
   std::shared_ptr<const http_backend> backend;
   tcp::acceptor acceptor;
+  asio::steady_timer retry_timer;
 };
 
 http_server::http_server(io_pool& pool, http_backend backend)
@@ -226,6 +235,7 @@ void http_server::stop_accepting() {
   asio::post(listener_->acceptor.get_executor(), [l = listener_] {
     beast::error_code ignored;
     l->acceptor.close(ignored);
+    l->retry_timer.cancel();
   });
 }
 

@@ -5,6 +5,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -25,5 +27,11 @@ int main(int argc, char** argv) {
   logger->set_level(spdlog::level::from_str(outcome.config->log_level));
   spdlog::set_default_logger(logger);
   std::signal(SIGPIPE, SIG_IGN);
+  // Each client is a socket: take every descriptor the system allows this process.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   return runrelay::services::run_relay(*outcome.config);
 }
