@@ -26,14 +26,7 @@ bool rate_limiter::allow(clock::time_point now) {
 namespace {
 
 std::string id_of(const client_message& message) {
-  return std::visit(
-      [](const auto& request) -> std::string {
-        if constexpr (std::is_same_v<std::decay_t<decltype(request)>, ping_request>)
-          return std::string{null_id};
-        else
-          return request.id;
-      },
-      message);
+  return std::visit([](const auto& request) { return request.id; }, message);
 }
 
 struct dispatcher {

@@ -107,12 +107,17 @@ caf::behavior dedup_filter(dedup_filter_actor* self, dedup_settings settings,
           if (auto* entry = st.directory->find(run_id))
             self->send(entry->actor, client_gone_atom::value, client);
       },
-      [=](run_accepted_atom, uint64_t arrival, const std::string& event_id) {
+      [=](run_outcome& outcome) {
         auto& st = self->state;
-        if (arrival > st.last_accepted_arrival) {
-          st.last_accepted_arrival = arrival;
-          st.last_accepted_id = event_id;
+        for (auto& ready : st.sequencer.take(std::move(outcome))) {
+          if (!ready.accepted)
+            continue;
+          st.last_accepted_id = std::move(ready.event_id);
           st.accepted_any = true;
+          if (ready.star_targets && !ready.star_targets->empty()) {
+            board->counters.events_delivered += ready.star_targets->size();
+            fanout->publish(std::move(ready.star_targets), std::move(ready.envelope));
+          }
         }
       },
       [=](resume_point_atom) {
@@ -139,11 +144,13 @@ caf::behavior dedup_filter(dedup_filter_actor* self, dedup_settings settings,
         own.counters["star_subscribers"] =
             static_cast<int64_t>(st.directory->star_subscribers()->size());
         own.labels["last_accepted_id"] = st.last_accepted_id;
+        own.counters["star_waiting"] = static_cast<int64_t>(st.sequencer.waiting());
+        if (st.directory->size() == 0)
+          return actor_stats_list{own};
+        // Once a promise exists it owns the reply: create it only when runs will answer.
         auto promise = self->make_response_promise<actor_stats_list>();
         auto collected = std::make_shared<actor_stats_list>(actor_stats_list{own});
         auto pending = std::make_shared<std::size_t>(st.directory->size());
-        if (*pending == 0)
-          return actor_stats_list{own};
         auto one_done = [=]() mutable {
           if (--*pending == 0)
             promise.deliver(std::move(*collected));

@@ -9,7 +9,8 @@
 //   protocol::upstream_event                    from the upstream session
 //   subscribe_cmd / unsubscribe_cmd              from client sessions
 //   (client_gone_atom, client_id_t)              a client disconnected
-//   (run_accepted_atom, uint64_t, std::string)   a run kept an event (resume point)
+//   run_outcome                                  a run's verdict on an event: released in
+//                                                arrival order to "*" and resume_after
 //   (resume_point_atom) -> (std::string, bool)   the last accepted id, and whether any
 //   (sweep_atom)                                 its eviction tick
 //   (stats_atom) -> actor_stats_list             its own entry and every run's
@@ -18,6 +19,7 @@
 #include "actors/messages.hpp"
 #include "actors/run_directory.hpp"
 #include "actors/run_subscriber.hpp"
+#include "actors/star_sequencer.hpp"
 #include "actors/status_board.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -35,8 +37,8 @@ struct dedup_filter_state {
   static inline const char* name = "dedup_filter";
   std::unique_ptr<dedup_window> window;
   std::unique_ptr<run_directory> directory;
+  star_sequencer sequencer;
   uint64_t arrivals = 0;
-  uint64_t last_accepted_arrival = 0;
   std::string last_accepted_id;
   bool accepted_any = false;
   uint64_t duplicates = 0;

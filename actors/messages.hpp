@@ -51,8 +51,6 @@ using write_upstream_atom = caf::atom_constant<caf::atom("write_up")>;
 using send_upstream_atom = caf::atom_constant<caf::atom("send_up")>;
 // upstream_session -> dedup_filter: the resume point for hello
 using resume_point_atom = caf::atom_constant<caf::atom("resume_pt")>;
-// run_subscriber -> dedup_filter: an event passed the history check (for resume_after)
-using run_accepted_atom = caf::atom_constant<caf::atom("run_accept")>;
 // client connection -> client_session
 using client_text_atom = caf::atom_constant<caf::atom("client_txt")>;
 using client_closed_atom = caf::atom_constant<caf::atom("client_cls")>;
@@ -73,6 +71,17 @@ struct run_event {
   uint64_t arrival = 0; // acceptance order across all runs
   // Clients subscribed to "*" when the event was accepted (live only).
   std::shared_ptr<const std::vector<std::pair<client_id_t, client_sink_ptr>>> star;
+};
+
+// run_subscriber -> dedup_filter, for every run_event: whether the run kept it (not a
+// history duplicate) and which "*" subscribers it goes to. The dedup filter releases
+// outcomes in arrival order, so a "*" subscription sees events in upstream order.
+struct run_outcome {
+  uint64_t arrival = 0;
+  bool accepted = false;
+  std::string event_id;
+  frame_ptr envelope;
+  sink_list_ptr star_targets;
 };
 
 struct subscribe_cmd {
@@ -109,6 +118,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::protocol::upstream_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::protocol::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::client_sink_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::run_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::run_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::subscribe_cmd)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::unsubscribe_cmd)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::actor_stats)

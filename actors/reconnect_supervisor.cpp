@@ -33,10 +33,10 @@ reconnect_policy::step reconnect_policy::session_ended(bool was_connected) {
   if (status_.state == upstream_state::disconnected ||
       status_.state == upstream_state::failed)
     return {};
-  if (was_connected) {
-    lost_before_ = true;
+  // A failed dial is a loss too: the next successful handshake is a reconnect.
+  lost_before_ = true;
+  if (was_connected)
     return wait_for(1);
-  }
   ++failed_in_row_;
   if (settings_.max_attempts > 0 && failed_in_row_ >= settings_.max_attempts) {
     status_ = {upstream_state::failed, status_.attempt, std::nullopt};

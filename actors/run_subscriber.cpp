@@ -13,15 +13,18 @@ run_book::run_book(std::string run_id, run_settings settings, fanout_port_ptr fa
     : run_id_(std::move(run_id)), settings_(settings), fanout_(std::move(fanout)),
       on_backlog_(std::move(on_backlog)), history_(settings.history_limit) {}
 
-bool run_book::publish(const protocol::upstream_event& event, const star_list_ptr& star) {
+run_book::publish_result run_book::publish(const protocol::upstream_event& event,
+                                           const star_list_ptr& star) {
+  publish_result result;
   if (history_.contains(event.event_id)) {
     ++duplicates_;
-    return false;
+    return result;
   }
   auto seq = history_.next_seq();
-  auto envelope = protocol::make_frame(
+  result.accepted = true;
+  result.envelope = protocol::make_frame(
       protocol::encode_event(run_id_, event.event_id, seq, event.raw));
-  history_.append(event.event_id, envelope);
+  history_.append(event.event_id, result.envelope);
   ++summary_.counts[event.type];
   summary_.last_event_id = event.event_id;
   if (event.type == "workflow_started")
@@ -34,14 +37,10 @@ bool run_book::publish(const protocol::upstream_event& event, const star_list_pt
   // Subscriptions still catching up get this event from their cursor, in order.
   if (auto& targets = live_sinks(); !targets->empty()) {
     delivered_ += targets->size();
-    fanout_->publish(targets, envelope);
+    fanout_->publish(targets, result.envelope);
   }
-  if (star && !star->empty()) {
-    if (auto& targets = star_sinks(star); !targets->empty()) {
-      delivered_ += targets->size();
-      fanout_->publish(targets, envelope);
-    }
-  }
+  if (star && !star->empty())
+    result.star_targets = star_sinks(star);
   // Subscriptions waiting for exactly this id start right after it: live from now on.
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     if (it->second.since.event_id == event.event_id) {
@@ -52,7 +51,7 @@ bool run_book::publish(const protocol::upstream_event& event, const star_list_pt
       ++it;
     }
   }
-  return true;
+  return result;
 }
 
 bool run_book::subscribe(const subscribe_cmd& cmd, bool may_wait) {
@@ -202,14 +201,14 @@ caf::behavior run_subscriber(run_subscriber_actor* self, std::string run_id,
   };
   return {
       [=](const run_event& event) {
-        auto& book = *self->state.book;
-        if (book.publish(event.event, event.star)) {
+        auto result = self->state.book->publish(event.event, event.star);
+        if (result.accepted)
           ++board->counters.events_accepted;
-          self->send(dedup, run_accepted_atom::value, event.arrival,
-                     event.event.event_id);
-        } else {
+        else
           ++board->counters.events_duplicate;
-        }
+        self->send(dedup, run_outcome{event.arrival, result.accepted,
+                                      event.event.event_id, std::move(result.envelope),
+                                      std::move(result.star_targets)});
         report();
       },
       [=](const subscribe_cmd& cmd) {

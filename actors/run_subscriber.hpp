@@ -11,7 +11,7 @@
 //   (replay_more_atom, client_id_t)    the client's socket drained: send the next chunk
 //   (resume_wait_atom, client_id_t, uint64_t)  a `since` id did not arrive in time
 //   (stats_atom) -> actor_stats        (shutdown_atom)
-// Sends: (run_accepted_atom, uint64_t arrival, std::string event_id) to the dedup filter.
+// Sends: run_outcome to the dedup filter for every run_event, accepted or not.
 #include "actors/messages.hpp"
 #include "actors/run_history.hpp"
 #include "actors/status_board.hpp"
@@ -52,8 +52,16 @@ public:
   run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
            drain_request on_backlog);
 
-  // False when the event's id is still retained (a duplicate, dropped).
-  bool publish(const protocol::upstream_event& event, const star_list_ptr& star);
+  struct publish_result {
+    bool accepted = false; // false: the id is still retained (a duplicate, dropped)
+    frame_ptr envelope;
+    // The "*" subscribers this event goes to: those not also subscribed here. The
+    // caller delivers to them, in arrival order across runs.
+    sink_list_ptr star_targets;
+  };
+  // Numbers, retains and delivers the event to this run's subscribers.
+  publish_result publish(const protocol::upstream_event& event,
+                         const star_list_ptr& star);
   // False when the subscription waits for its `since` id (call resume_timed_out later).
   bool subscribe(const subscribe_cmd& cmd, bool may_wait);
   void resume_timed_out(client_id_t client);

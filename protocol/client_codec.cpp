@@ -130,9 +130,11 @@ client_message decode_object(std::string_view raw, const json::object& obj) {
     return req;
   }
   if (type == "ping") {
-    if (seen[k_timestamp].count == 0)
-      return ping_request{};
-    return ping_request{std::string(seen[k_timestamp].raw)};
+    ping_request req;
+    req.id = std::string(id);
+    if (seen[k_timestamp].count > 0)
+      req.timestamp = std::string(seen[k_timestamp].raw);
+    return req;
   }
   if (type == "send") {
     if (seen[k_data].count == 0)

@@ -42,6 +42,7 @@ struct unsubscribe_request {
 };
 struct ping_request {
   std::optional<std::string> timestamp; // raw JSON
+  std::string id{null_id};              // not echoed by pong; errors echo it
 };
 struct send_request {
   std::string data; // raw JSON text of `data`, written upstream as is
