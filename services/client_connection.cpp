@@ -1,6 +1,7 @@
 #include "services/client_connection.hpp"
 
 #include "actors/messages.hpp"
+#include "services/frame_queue.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,8 +9,6 @@
 #include <boost/beast/websocket.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
-
-#include <deque>
 
 namespace runrelay::services {
 
@@ -30,9 +29,13 @@ public:
       : io_sink(lane), ws_(std::move(socket)), heartbeat_(lane), limits_(limits),
         board_(std::move(board)), on_closed_(std::move(on_closed)) {}
 
-  void start(upgrade_request request, caf::actor session) {
-    actor_ = std::move(session);
+  // The session actor is spawned only once the upgrade succeeded, so a refused
+  // handshake never counts as a client.
+  void start(upgrade_request request, client_actor_factory spawn_session) {
+    spawn_session_ = std::move(spawn_session);
     ws_.read_message_max(limits_.max_frame_bytes);
+    // One event, one frame: a client reads whole messages anyway.
+    ws_.auto_fragment(false);
     websocket::stream_base::timeout timeouts{limits_.handshake_timeout,
                                              websocket::stream_base::none(), false};
     ws_.set_option(timeouts);
@@ -104,6 +107,8 @@ private:
   void on_accept(beast::error_code ec) {
     if (ec)
       return finish("handshake", ec);
+    actor_ = spawn_session_(shared_from_this());
+    spawn_session_ = nullptr;
     open_ = true;
     heard_ = now();
     do_read();
@@ -140,8 +145,7 @@ private:
     writing_ = true;
     // The frame leaves the queue but stays alive until its write completes, even if the
     // queue is cleared by a close meanwhile.
-    in_flight_ = std::move(queue_.front());
-    queue_.pop_front();
+    in_flight_ = queue_.pop_front();
     queued_bytes_ -= in_flight_->size();
     backlog_.store(queue_.size(), std::memory_order_relaxed);
     ws_.text(true);
@@ -231,22 +235,26 @@ private:
     queue_.clear();
     drained_callbacks_.clear();
     beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-    caf::anon_send(actor_, actors::client_closed_atom::value);
+    ws_.next_layer().close(ignored);
+    if (actor_)
+      caf::anon_send(actor_, actors::client_closed_atom::value);
     actor_ = nullptr; // the actor holds this sink: let go of it here to break the cycle
     if (on_closed_)
       on_closed_();
     on_closed_ = nullptr;
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  // A plain socket: tcp_stream's timers are not needed, the websocket layer times its
+  // own handshakes, and idle clients are the common case.
+  websocket::stream<asio::ip::tcp::socket, false> ws_;
   asio::steady_timer heartbeat_;
   client_connection_limits limits_;
   std::shared_ptr<actors::status_board> board_;
   std::function<void()> on_closed_;
+  client_actor_factory spawn_session_;
   caf::actor actor_;
   beast::flat_buffer buffer_;
-  std::deque<frame_ptr> queue_;
+  frame_queue queue_;
   frame_ptr in_flight_;
   std::size_t queued_bytes_ = 0;
   std::atomic<std::size_t> backlog_{0};
@@ -269,8 +277,7 @@ void start_client_connection(asio::io_context& lane, asio::ip::tcp::socket socke
                              std::function<void()> on_closed) {
   auto connection = std::make_shared<client_connection>(
       lane, std::move(socket), limits, std::move(board), std::move(on_closed));
-  auto session = spawn_session(connection);
-  connection->start(std::move(request), std::move(session));
+  connection->start(std::move(request), std::move(spawn_session));
 }
 
 } // namespace runrelay::services

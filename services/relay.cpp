@@ -206,7 +206,8 @@ int run_relay(const relay_config& config) {
                         boost::asio::io_context& lane,
                         boost::asio::ip::tcp::socket socket, upgrade_request request) {
     auto id = ++*next_client;
-    auto factory = [&, id](client_sink_ptr sink) {
+    // Runs later, once the upgrade succeeded: capture by value.
+    auto factory = [&system, registry, deps, limits, relay_id, id](client_sink_ptr sink) {
       auto actor = system.spawn(client_session, id, relay_id + "-" + std::to_string(id),
                                 std::move(sink), limits, deps);
       registry->add(id, actor);
