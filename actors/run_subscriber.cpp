@@ -34,13 +34,14 @@ run_book::publish_result run_book::publish(const protocol::upstream_event& event
   else if (event.type == "workflow_failed")
     summary_.status = "failed";
 
+  refresh_star(star);
   // Subscriptions still catching up get this event from their cursor, in order.
   if (auto& targets = live_sinks(); !targets->empty()) {
     delivered_ += targets->size();
     fanout_->publish(targets, result.envelope);
   }
-  if (star && !star->empty())
-    result.star_targets = star_sinks(star);
+  if (!star_filtered_->empty())
+    result.star_targets = star_filtered_;
   // Subscriptions waiting for exactly this id start right after it: live from now on.
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     if (it->second.since.event_id == event.event_id) {
@@ -55,7 +56,8 @@ run_book::publish_result run_book::publish(const protocol::upstream_event& event
 }
 
 bool run_book::subscribe(const subscribe_cmd& cmd, bool may_wait) {
-  waiting_.erase(cmd.client);
+  if (waiting_.erase(cmd.client) > 0)
+    targets_changed();
   switch (cmd.since.from) {
   case since_position::kind::live_only:
     start(cmd, history_.next_seq(), false);
@@ -74,10 +76,10 @@ bool run_book::subscribe(const subscribe_cmd& cmd, bool may_wait) {
     // Until it arrives, or the wait ends, the client is not a subscriber here.
     if (auto it = subs_.find(cmd.client); it != subs_.end()) {
       subs_.erase(it);
-      live_ = nullptr;
-      star_dirty_ = true;
+      targets_changed();
     }
     waiting_[cmd.client] = cmd;
+    targets_changed();
     return false;
   }
   start(cmd, history_.first_seq(), true);
@@ -100,10 +102,10 @@ void run_book::unsubscribe(const unsubscribe_cmd& cmd) {
 }
 
 void run_book::drop_client(client_id_t client) {
-  waiting_.erase(client);
+  if (waiting_.erase(client) > 0)
+    targets_changed();
   if (subs_.erase(client) > 0) {
-    live_ = nullptr;
-    star_dirty_ = true;
+    targets_changed();
   }
 }
 
@@ -129,8 +131,7 @@ void run_book::start(const subscribe_cmd& cmd, uint64_t from, bool gap) {
   auto& sub = subs_[cmd.client];
   bool was_draining = sub.awaiting_drain;
   sub = subscription{cmd.sink, from, false, was_draining};
-  live_ = nullptr;
-  star_dirty_ = true;
+  targets_changed();
   if (!was_draining)
     advance(cmd.client, sub);
 }
@@ -148,37 +149,57 @@ void run_book::advance(client_id_t client, subscription& sub) {
   }
   if (sub.cursor >= history_.next_seq()) {
     sub.live = true;
-    live_ = nullptr;
+    targets_changed();
     return;
   }
   sub.awaiting_drain = true;
   on_backlog_(client, sub.sink);
 }
 
+void run_book::targets_changed() {
+  live_ = nullptr;
+  star_dirty_ = true;
+}
+
+// A "*" client gets every live event through the dedup filter, which keeps upstream
+// order across runs; this run writes to it directly only while it replays or waits
+// for its `since` here. Everyone else subscribed here gets live events directly.
 const sink_list_ptr& run_book::live_sinks() {
   if (!live_) {
     auto sinks = std::make_shared<sink_list>();
     sinks->reserve(subs_.size());
     for (auto& [client, sub] : subs_)
-      if (sub.live)
+      if (sub.live && star_ids_.count(client) == 0)
         sinks->push_back(sub.sink);
     live_ = std::move(sinks);
   }
   return live_;
 }
 
-const sink_list_ptr& run_book::star_sinks(const star_list_ptr& star) {
-  if (star_dirty_ || star != star_seen_) {
-    auto sinks = std::make_shared<sink_list>();
-    sinks->reserve(star->size());
-    for (auto& [client, sink] : *star)
-      if (subs_.count(client) == 0)
-        sinks->push_back(sink);
-    star_filtered_ = std::move(sinks);
-    star_seen_ = star;
-    star_dirty_ = false;
+void run_book::refresh_star(const star_list_ptr& star) {
+  static const star_list_ptr no_star =
+      std::make_shared<const std::vector<std::pair<client_id_t, client_sink_ptr>>>();
+  const auto& current = star ? star : no_star;
+  if (current != star_seen_) {
+    star_ids_.clear();
+    for (auto& [client, sink] : *current)
+      star_ids_.insert(client);
+    star_seen_ = current;
+    targets_changed();
   }
-  return star_filtered_;
+  if (!star_dirty_)
+    return;
+  auto sinks = std::make_shared<sink_list>();
+  sinks->reserve(current->size());
+  for (auto& [client, sink] : *current) {
+    auto sub = subs_.find(client);
+    bool replaying_here =
+        (sub != subs_.end() && !sub->second.live) || waiting_.count(client);
+    if (!replaying_here)
+      sinks->push_back(sink);
+  }
+  star_filtered_ = std::move(sinks);
+  star_dirty_ = false;
 }
 
 caf::behavior run_subscriber(run_subscriber_actor* self, std::string run_id,

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace runrelay::actors {
 
@@ -55,7 +56,7 @@ public:
   struct publish_result {
     bool accepted = false; // false: the id is still retained (a duplicate, dropped)
     frame_ptr envelope;
-    // The "*" subscribers this event goes to: those not also subscribed here. The
+    // The "*" subscribers this event goes to: all but those replaying here. The
     // caller delivers to them, in arrival order across runs.
     sink_list_ptr star_targets;
   };
@@ -87,8 +88,9 @@ private:
 
   void start(const subscribe_cmd& cmd, uint64_t from, bool gap);
   void advance(client_id_t client, subscription& sub);
+  void targets_changed();
   const sink_list_ptr& live_sinks();
-  const sink_list_ptr& star_sinks(const star_list_ptr& star);
+  void refresh_star(const star_list_ptr& star);
 
   std::string run_id_;
   run_settings settings_;
@@ -99,8 +101,9 @@ private:
   std::unordered_map<client_id_t, subscription> subs_;
   std::unordered_map<client_id_t, subscribe_cmd> waiting_; // for their `since` id
   sink_list_ptr live_;                                     // rebuilt when subs_ change
-  star_list_ptr star_seen_;     // the star list star_filtered_ was built from
-  sink_list_ptr star_filtered_; // "*" subscribers not also subscribed here
+  star_list_ptr star_seen_;                  // the "*" list star_ids_ was built from
+  std::unordered_set<client_id_t> star_ids_; // its clients
+  sink_list_ptr star_filtered_ = std::make_shared<const sink_list>(); // "*" targets
   bool star_dirty_ = true;
   uint64_t delivered_ = 0;
   uint64_t duplicates_ = 0;

@@ -10,6 +10,9 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <utility>
+
 namespace runrelay::services {
 
 namespace beast = boost::beast;
@@ -119,25 +122,28 @@ private:
       do_write();
   }
 
+  // Reads through a small fixed chunk and assembles a message only while one is in
+  // flight: an idle client then holds no read buffer beyond the chunk.
   void do_read() {
-    ws_.async_read(buffer_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_read(ec);
-                   });
+    ws_.async_read_some(asio::buffer(chunk_),
+                        [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                          self->on_read(ec, n);
+                        });
   }
 
-  void on_read(beast::error_code ec) {
+  void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec)
       return finish("read", ec);
     heard_ = now();
     if (!ws_.got_text()) {
-      buffer_.consume(buffer_.size());
+      message_ = {};
       return close_here(static_cast<uint16_t>(websocket::close_code::unknown_data),
                         "binary frames are not accepted");
     }
-    caf::anon_send(actor_, actors::client_text_atom::value,
-                   beast::buffers_to_string(buffer_.data()));
-    buffer_.consume(buffer_.size());
+    message_.append(chunk_.data(), bytes);
+    if (!ws_.is_message_done())
+      return do_read();
+    caf::anon_send(actor_, actors::client_text_atom::value, std::exchange(message_, {}));
     do_read();
   }
 
@@ -253,7 +259,9 @@ private:
   std::function<void()> on_closed_;
   client_actor_factory spawn_session_;
   caf::actor actor_;
-  beast::flat_buffer buffer_;
+  // Client messages are small: most fit one chunk, larger ones take several reads.
+  std::array<char, 512> chunk_;
+  std::string message_;
   frame_queue queue_;
   frame_ptr in_flight_;
   std::size_t queued_bytes_ = 0;
