@@ -175,9 +175,8 @@ private:
 } // namespace
 
 struct http_server::listener : std::enable_shared_from_this<listener> {
-  listener(io_pool& pool, http_backend backend)
-      : pool(pool), backend(std::make_shared<const http_backend>(std::move(backend))),
-        acceptor(pool.first()), retry_timer(pool.first()) {}
+  explicit listener(io_pool& pool)
+      : pool(pool), acceptor(pool.first()), retry_timer(pool.first()) {}
 
   void do_accept() {
     auto& lane = pool.next();
@@ -209,8 +208,7 @@ struct http_server::listener : std::enable_shared_from_this<listener> {
   asio::steady_timer retry_timer;
 };
 
-http_server::http_server(io_pool& pool, http_backend backend)
-    : listener_(std::make_shared<listener>(pool, std::move(backend))) {}
+http_server::http_server(io_pool& pool) : listener_(std::make_shared<listener>(pool)) {}
 
 http_server::~http_server() = default;
 
@@ -224,7 +222,11 @@ void http_server::listen(const std::string& host, uint16_t port) {
   acceptor.set_option(asio::socket_base::reuse_address(true));
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
-  asio::post(acceptor.get_executor(), [l = listener_] { l->do_accept(); });
+}
+
+void http_server::start(http_backend backend) {
+  listener_->backend = std::make_shared<const http_backend>(std::move(backend));
+  asio::post(listener_->acceptor.get_executor(), [l = listener_] { l->do_accept(); });
 }
 
 uint16_t http_server::port() const {

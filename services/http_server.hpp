@@ -37,10 +37,13 @@ struct http_backend {
 
 class http_server {
 public:
-  http_server(io_pool& pool, http_backend backend);
+  explicit http_server(io_pool& pool);
   ~http_server();
-  // Binds and listens; throws std::system_error naming the address on failure.
+  // Binds and listens; throws on failure. Done before anything else starts, so a
+  // port that is taken ends the process before any actor or dial exists.
   void listen(const std::string& host, uint16_t port);
+  // Starts accepting, answering with `backend`.
+  void start(http_backend backend);
   uint16_t port() const;
   // Stops accepting; connections already open are not touched.
   void stop_accepting();

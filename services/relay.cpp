@@ -142,6 +142,14 @@ int run_relay(const relay_config& config) {
   }
   auto board = std::make_shared<status_board>(config.relay_id);
   io_pool pool(config.io_threads);
+  http_server server(pool);
+  try {
+    server.listen(config.listen_host, config.listen_port);
+  } catch (const boost::system::system_error& e) {
+    spdlog::error("relay: cannot listen on {}:{} (--listen): {}", config.listen_host,
+                  config.listen_port, e.code().message());
+    return 1;
+  }
   caf::actor_system_config cfg;
   caf::actor_system system{tune(cfg, config)};
   auto clients_group = system.groups().anonymous();
@@ -218,17 +226,7 @@ int run_relay(const relay_config& config) {
                             [registry, id] { registry->remove(id); });
   };
 
-  http_server server(pool, backend);
-  try {
-    server.listen(config.listen_host, config.listen_port);
-  } catch (const std::exception& e) {
-    spdlog::error("relay: cannot listen on {}:{}: {}", config.listen_host,
-                  config.listen_port, e.what());
-    caf::anon_send(actors.supervisor, shutdown_atom::value);
-    caf::anon_send(actors.dedup, shutdown_atom::value);
-    caf::anon_send(actors.queue, shutdown_atom::value);
-    return 1;
-  }
+  server.start(std::move(backend));
   std::promise<int> stop_signal;
   boost::asio::signal_set signals(pool.first(), SIGINT, SIGTERM);
   signals.async_wait([&stop_signal](const boost::system::error_code& ec, int number) {
