@@ -150,6 +150,9 @@ caf::behavior reconnect_supervisor(supervisor_actor* self, backoff_settings sett
         if (generation != st.dial_generation ||
             st.policy.status().state != upstream_state::reconnecting)
           return;
+        // Not a state change: clients were told the delay when the wait began.
+        st.policy.dialing();
+        board->set_upstream(st.policy.status());
         carry_out(self, {true, std::nullopt}, spawn_session);
       },
       [=](reconnect_atom) -> std::tuple<bool, std::string> {

@@ -61,6 +61,8 @@ public:
   // POST /upstream/reconnect: accepted only from failed or reconnecting.
   std::optional<step> manual_reconnect();
   void shut_down();
+  // A scheduled dial starts: no wait is pending, so retry_in_ms is null until it ends.
+  void dialing() { status_.retry_in_ms.reset(); }
 
   // Delay before dial `n` (1-based) after the last successful handshake, after jitter.
   std::chrono::milliseconds backoff_delay(uint32_t n);

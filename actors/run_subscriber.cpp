@@ -137,9 +137,15 @@ void run_book::start(const subscribe_cmd& cmd, uint64_t from, bool gap) {
 }
 
 void run_book::advance(client_id_t client, subscription& sub) {
-  // History may have moved on past the cursor while the client drained a chunk.
-  if (sub.cursor < history_.first_seq())
-    sub.cursor = history_.first_seq();
+  // History moved on past the cursor while the client drained a chunk: what lay between
+  // is gone, so the subscription cannot go on without a hole. Close it as a slow
+  // consumer; the client resumes with `since` and is told gap:true.
+  if (sub.cursor < history_.first_seq()) {
+    sub.sink->close(1013, "slow consumer");
+    subs_.erase(client);
+    targets_changed();
+    return;
+  }
   auto frames = history_.envelopes_from(sub.cursor, settings_.replay_chunk_frames,
                                         settings_.replay_chunk_bytes);
   if (!frames.empty()) {
@@ -193,8 +199,7 @@ void run_book::refresh_star(const star_list_ptr& star) {
   sinks->reserve(current->size());
   for (auto& [client, sink] : *current) {
     auto sub = subs_.find(client);
-    bool replaying_here =
-        (sub != subs_.end() && !sub->second.live) || waiting_.count(client);
+    bool replaying_here = sub != subs_.end() && !sub->second.live;
     if (!replaying_here)
       sinks->push_back(sink);
   }
