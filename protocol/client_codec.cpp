@@ -177,18 +177,10 @@ client_message decode_client_message(std::string_view text) {
   try {
     unsigned char buffer[4096];
     json::monotonic_resource resource(buffer, sizeof buffer);
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    json::error_code ec;
-    json::value root =
-        json::parse(json::string_view(text.data(), text.size()), ec, &resource, options);
-    if (ec) {
-      if (ec == json::error::too_deep)
-        return error(error_code::bad_json, "invalid JSON: nested deeper than " +
-                                               std::to_string(max_json_depth) +
-                                               " levels");
-      return error(error_code::bad_json, "invalid JSON: " + ec.message());
-    }
+    std::string invalid;
+    json::value root = detail::parse_limited(text, &resource, invalid);
+    if (!invalid.empty())
+      return error(error_code::bad_json, std::move(invalid));
     if (!root.is_object())
       return error(error_code::bad_message, "message must be a JSON object");
     return decode_object(detail::trim_json_ws(text), root.get_object());

@@ -8,6 +8,9 @@
 //   incomplete result, never an out-of-bounds read.
 #include "protocol/json_scan.hpp"
 
+#include "protocol/limits.hpp"
+#include <boost/json/parse.hpp>
+
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
@@ -277,6 +280,21 @@ void append_uint(std::string& out, unsigned long long n) {
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof buf, n);
   out.append(buf, res.ptr);
+}
+
+boost::json::value parse_limited(std::string_view text, boost::json::storage_ptr storage,
+                                 std::string& error) {
+  boost::json::parse_options options;
+  options.max_depth = max_json_depth;
+  boost::json::error_code ec;
+  auto value = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec,
+                                  std::move(storage), options);
+  if (ec == boost::json::error::too_deep)
+    error =
+        "invalid JSON: nested deeper than " + std::to_string(max_json_depth) + " levels";
+  else if (ec)
+    error = "invalid JSON: " + ec.message();
+  return ec ? boost::json::value() : value;
 }
 
 } // namespace runrelay::protocol::detail

@@ -6,6 +6,9 @@
 //
 // Every function assumes `text` is valid JSON (already validated); on anything else it
 // stops early without reading out of bounds, and the result is incomplete, never UB.
+#include <boost/json/storage_ptr.hpp>
+#include <boost/json/value.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +42,10 @@ void append_uint(std::string& out, unsigned long long n);
 // Decodes the contents of a JSON string literal, without its quotes (escapes resolved,
 // \uXXXX surrogate pairs joined, a lone surrogate becomes U+FFFD).
 std::string decode_json_string(std::string_view body);
+
+// Parses `text` with the relay's depth limit (limits.hpp) into `storage`. On failure
+// returns a null value and sets `error` to the reason ("invalid JSON: ...").
+boost::json::value parse_limited(std::string_view text, boost::json::storage_ptr storage,
+                                 std::string& error);
 
 } // namespace runrelay::protocol::detail

@@ -132,17 +132,10 @@ upstream_frame decode_upstream_frame(std::string_view text) {
   try {
     unsigned char buffer[4096];
     json::monotonic_resource resource(buffer, sizeof buffer);
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    json::error_code ec;
-    json::value root =
-        json::parse(json::string_view(text.data(), text.size()), ec, &resource, options);
-    if (ec) {
-      if (ec == json::error::too_deep)
-        out.rejections.push_back("invalid JSON: nested deeper than " +
-                                 std::to_string(max_json_depth) + " levels");
-      else
-        out.rejections.push_back("invalid JSON: " + ec.message());
+    std::string invalid;
+    json::value root = detail::parse_limited(text, &resource, invalid);
+    if (!invalid.empty()) {
+      out.rejections.push_back(std::move(invalid));
       return out;
     }
     std::string_view trimmed = detail::trim_json_ws(text);
