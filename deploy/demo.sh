@@ -9,20 +9,22 @@ echo "demo: building (the first build takes a few minutes)..."
 deploy/build.sh build
 sim_port=${SIM_PORT:-9090}
 relay_port=${RELAY_PORT:-8080}
+logs=${TMPDIR:-/tmp}/runrelay-demo
+mkdir -p "$logs"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
-build/runrelay-sim --listen "127.0.0.1:$sim_port" --rate 4 --runs 3 --quiet 2>sim.log &
+build/runrelay-sim --listen "127.0.0.1:$sim_port" --rate 4 --runs 3 >"$logs/sim.log" 2>&1 &
 pids+=($!)
 build/runrelay --listen "127.0.0.1:$relay_port" --upstream "ws://127.0.0.1:$sim_port/" \
-  --relay-id demo-relay 2>relay.log &
+  --relay-id demo-relay 2>"$logs/relay.log" &
 pids+=($!)
 cat <<TXT
-demo: orchestrator (simulated) on ws://127.0.0.1:$sim_port, its log in sim.log
-demo: runrelay on http://127.0.0.1:$relay_port, its log in relay.log
+demo: orchestrator (simulated) on ws://127.0.0.1:$sim_port, its log in $logs/sim.log
+demo: runrelay on http://127.0.0.1:$relay_port, its log in $logs/relay.log
 demo: try in another terminal:
         curl -s 127.0.0.1:$relay_port/stats | head -c 600; echo
         build/runrelay-watch --stats http://127.0.0.1:$relay_port
