@@ -64,60 +64,59 @@ struct pipeline {
 
 // Asks every pipeline actor for its stats, waits at most `patience` for each answer,
 // and hands the rendered report to `done`.
-void collect_stats(caf::actor_system& system, pipeline actors,
-                   std::vector<caf::actor> clients, std::shared_ptr<status_board> board,
-                   std::optional<std::size_t> limit, answer_callback done) {
-  system.spawn([=](caf::event_based_actor* self) {
-    auto collected = std::make_shared<actor_stats_list>();
-    auto pending = std::make_shared<std::size_t>(3 + clients.size());
-    auto finish_one = [=] {
-      if (--*pending == 0) {
-        done({200, "application/json", render_stats(*board, *collected, limit)});
-        self->quit();
-      }
-    };
-    auto patience = std::chrono::seconds(2);
-    auto ask_list = [&](const caf::actor& target) {
-      self->request(target, patience, stats_atom::value)
-          .then(
-              [=](const actor_stats_list& list) {
-                collected->insert(collected->end(), list.begin(), list.end());
-                finish_one();
-              },
-              [=](const caf::error&) { finish_one(); });
-    };
-    auto ask_one = [&](const caf::actor& target) {
-      self->request(target, patience, stats_atom::value)
-          .then(
-              [=](const actor_stats& stats) {
-                collected->push_back(stats);
-                finish_one();
-              },
-              [=](const caf::error&) { finish_one(); });
-    };
-    ask_list(actors.supervisor);
-    ask_list(actors.dedup);
-    ask_one(actors.queue);
-    for (auto& client : clients)
-      ask_one(client);
-  });
+// CAF 0.17 dereferences a null argument tuple when a function actor is spawned with no
+// arguments (undefined behaviour that UBSan stops on), so these short-lived actors
+// take what they need as spawn arguments rather than captures.
+void stats_collector(caf::event_based_actor* self, pipeline actors,
+                     std::vector<caf::actor> clients, std::shared_ptr<status_board> board,
+                     std::optional<std::size_t> limit, answer_callback done) {
+  auto collected = std::make_shared<actor_stats_list>();
+  auto pending = std::make_shared<std::size_t>(3 + clients.size());
+  auto finish_one = [=] {
+    if (--*pending == 0) {
+      done({200, "application/json", render_stats(*board, *collected, limit)});
+      self->quit();
+    }
+  };
+  auto patience = std::chrono::seconds(2);
+  auto ask_list = [&](const caf::actor& target) {
+    self->request(target, patience, stats_atom::value)
+        .then(
+            [=](const actor_stats_list& list) {
+              collected->insert(collected->end(), list.begin(), list.end());
+              finish_one();
+            },
+            [=](const caf::error&) { finish_one(); });
+  };
+  auto ask_one = [&](const caf::actor& target) {
+    self->request(target, patience, stats_atom::value)
+        .then(
+            [=](const actor_stats& stats) {
+              collected->push_back(stats);
+              finish_one();
+            },
+            [=](const caf::error&) { finish_one(); });
+  };
+  ask_list(actors.supervisor);
+  ask_list(actors.dedup);
+  ask_one(actors.queue);
+  for (auto& client : clients)
+    ask_one(client);
 }
 
-void ask_reconnect(caf::actor_system& system, caf::actor supervisor,
-                   answer_callback done) {
-  system.spawn([=](caf::event_based_actor* self) {
-    self->request(supervisor, std::chrono::seconds(2), reconnect_atom::value)
-        .then(
-            [=](bool accepted, const std::string& state) {
-              done({accepted ? 202u : 409u, "application/json",
-                    "{\"state\":\"" + state +
-                        "\",\"accepted\":" + (accepted ? "true" : "false") + "}"});
-            },
-            [=](const caf::error& error) {
-              done({503, "application/json",
-                    "{\"error\":" + protocol::json_quote(caf::to_string(error)) + "}"});
-            });
-  });
+void reconnect_asker(caf::event_based_actor* self, caf::actor supervisor,
+                     answer_callback done) {
+  self->request(supervisor, std::chrono::seconds(2), reconnect_atom::value)
+      .then(
+          [=](bool accepted, const std::string& state) {
+            done({accepted ? 202u : 409u, "application/json",
+                  "{\"state\":\"" + state +
+                      "\",\"accepted\":" + (accepted ? "true" : "false") + "}"});
+          },
+          [=](const caf::error& error) {
+            done({503, "application/json",
+                  "{\"error\":" + protocol::json_quote(caf::to_string(error)) + "}"});
+          });
 }
 
 caf::actor_system_config& tune(caf::actor_system_config& cfg,
@@ -203,11 +202,11 @@ int run_relay(const relay_config& config) {
   backend.board = board;
   backend.stats = [&system, actors, registry, board](std::optional<std::size_t> limit,
                                                      answer_callback done) {
-    collect_stats(system, actors, registry->snapshot(limit.value_or(SIZE_MAX)), board,
-                  limit, std::move(done));
+    system.spawn(stats_collector, actors, registry->snapshot(limit.value_or(SIZE_MAX)),
+                 board, limit, std::move(done));
   };
   backend.reconnect = [&system, supervisor = actors.supervisor](answer_callback done) {
-    ask_reconnect(system, supervisor, std::move(done));
+    system.spawn(reconnect_asker, supervisor, std::move(done));
   };
   backend.upgrade = [&system, registry, next_client, deps, limits, connection_limits,
                      board, relay_id = config.relay_id](
