@@ -29,6 +29,8 @@
 // - Never throws: an allocation failure while decoding becomes bad_json.
 #include "protocol/client_codec.hpp"
 
+#include "protocol/upstream_codec.hpp"
+
 #include "protocol/json_scan.hpp"
 #include "protocol/limits.hpp"
 
@@ -284,15 +286,9 @@ std::string encode_error(error_code code, std::string_view message, std::string_
   return out;
 }
 
+// Same shape as the relay's pong to the orchestrator.
 std::string encode_client_pong(const std::optional<std::string>& timestamp) {
-  if (!timestamp || timestamp->empty())
-    return R"({"type":"pong"})";
-  std::string out;
-  out.reserve(30 + timestamp->size());
-  out += R"({"type":"pong","timestamp":)";
-  out += *timestamp;
-  out += '}';
-  return out;
+  return encode_pong(timestamp);
 }
 
 std::string encode_ack(std::string_view id, bool sent) {
