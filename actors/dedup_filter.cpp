@@ -113,7 +113,6 @@ caf::behavior dedup_filter(dedup_filter_actor* self, dedup_settings settings,
           if (!ready.accepted)
             continue;
           st.last_accepted_id = std::move(ready.event_id);
-          st.accepted_any = true;
           if (ready.star_targets && !ready.star_targets->empty()) {
             board->counters.events_delivered += ready.star_targets->size();
             fanout->publish(std::move(ready.star_targets), std::move(ready.envelope));
@@ -121,7 +120,8 @@ caf::behavior dedup_filter(dedup_filter_actor* self, dedup_settings settings,
         }
       },
       [=](resume_point_atom) {
-        return caf::make_message(self->state.last_accepted_id, self->state.accepted_any);
+        const auto& last = self->state.last_accepted_id;
+        return caf::make_message(last.value_or(std::string{}), last.has_value());
       },
       [=](sweep_atom) {
         if (self->state.stopping)
@@ -143,7 +143,8 @@ caf::behavior dedup_filter(dedup_filter_actor* self, dedup_settings settings,
         own.counters["runs_evicted"] = static_cast<int64_t>(st.runs_evicted);
         own.counters["star_subscribers"] =
             static_cast<int64_t>(st.directory->star_subscribers()->size());
-        own.labels["last_accepted_id"] = st.last_accepted_id;
+        own.labels["last_accepted_id"] = st.last_accepted_id.value_or("");
+        own.counters["star_skipped"] = static_cast<int64_t>(st.sequencer.skipped());
         own.counters["star_waiting"] = static_cast<int64_t>(st.sequencer.waiting());
         if (st.directory->size() == 0)
           return actor_stats_list{own};

@@ -24,6 +24,9 @@
 
 #include <caf/stateful_actor.hpp>
 
+#include <optional>
+#include <string>
+
 namespace runrelay::actors {
 
 struct dedup_settings {
@@ -39,8 +42,7 @@ struct dedup_filter_state {
   std::unique_ptr<run_directory> directory;
   star_sequencer sequencer;
   uint64_t arrivals = 0;
-  std::string last_accepted_id;
-  bool accepted_any = false;
+  std::optional<std::string> last_accepted_id; // resume_after for the next hello
   uint64_t duplicates = 0;
   uint64_t runs_created = 0;
   uint64_t runs_evicted = 0;
