@@ -1,6 +1,7 @@
 #include "services/http_server.hpp"
 
 #include "protocol/client_codec.hpp"
+#include "protocol/websocket_codec.hpp"
 #include "services/stats_report.hpp"
 
 #include <boost/asio/post.hpp>
@@ -121,8 +122,20 @@ private:
         return;
       if (!beast::websocket::is_upgrade(request))
         return respond(error_answer(426, "GET /ws expects a WebSocket upgrade"));
+      auto version = request[http::field::sec_websocket_version];
+      if (version.empty())
+        return respond(error_answer(400, "missing Sec-WebSocket-Version"));
+      if (version != "13") {
+        // RFC 6455 section 4.4: name the version this server speaks.
+        return respond(error_answer(426, "WebSocket version 13 required"),
+                       {http::field::sec_websocket_version, "13"});
+      }
+      auto accept =
+          protocol::websocket::accept_key(request[http::field::sec_websocket_key]);
+      if (!accept)
+        return respond(error_answer(400, "missing or malformed Sec-WebSocket-Key"));
       stream_.expires_never();
-      backend_.upgrade(lane_, stream_.release_socket(), std::move(request));
+      backend_.upgrade(lane_, stream_.release_socket(), std::move(*accept));
     } else {
       respond(error_answer(404, "no such path: " + std::string(path)));
     }
@@ -137,12 +150,14 @@ private:
     };
   }
 
-  void respond(http_answer answer) {
+  void respond(http_answer answer, std::pair<http::field, std::string_view> extra = {}) {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), version_);
     response->set(http::field::server, "runrelay");
     response->set(http::field::content_type, answer.content_type);
     response->set(http::field::cache_control, "no-store");
+    if (!extra.second.empty())
+      response->set(extra.first, extra.second);
     response->body() = std::move(answer.body);
     response->keep_alive(keep_alive_);
     response->prepare_payload();

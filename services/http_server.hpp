@@ -29,9 +29,10 @@ struct http_backend {
   std::function<void(std::optional<std::size_t> limit, answer_callback)> stats;
   // POST /upstream/reconnect
   std::function<void(answer_callback)> reconnect;
-  // GET /ws with an upgrade: the connection takes over the socket.
+  // GET /ws with a valid upgrade: the connection takes over the socket and answers with
+  // `accept_key`.
   std::function<void(boost::asio::io_context& lane, boost::asio::ip::tcp::socket,
-                     upgrade_request)>
+                     std::string accept_key)>
       upgrade;
 };
 

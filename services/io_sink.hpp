@@ -24,7 +24,8 @@ struct client_connection_limits {
   std::size_t buffer_frames = 1024;
   std::size_t buffer_bytes = 8 * 1024 * 1024;
   std::chrono::milliseconds heartbeat{30000};
-  std::chrono::milliseconds handshake_timeout{10000};
+  // How long a client has to answer the relay's close frame before the socket is closed.
+  std::chrono::milliseconds close_timeout{10000};
 };
 
 } // namespace runrelay::services

@@ -211,7 +211,7 @@ int run_relay(const relay_config& config) {
   backend.upgrade = [&system, registry, next_client, deps, limits, connection_limits,
                      board, relay_id = config.relay_id](
                         boost::asio::io_context& lane,
-                        boost::asio::ip::tcp::socket socket, upgrade_request request) {
+                        boost::asio::ip::tcp::socket socket, std::string accept_key) {
     auto id = ++*next_client;
     // Runs later, once the upgrade succeeded: capture by value.
     auto factory = [&system, registry, deps, limits, relay_id, id](client_sink_ptr sink) {
@@ -220,7 +220,7 @@ int run_relay(const relay_config& config) {
       registry->add(id, actor);
       return actor;
     };
-    start_client_connection(lane, std::move(socket), std::move(request),
+    start_client_connection(lane, std::move(socket), std::move(accept_key),
                             connection_limits, board, factory,
                             [registry, id] { registry->remove(id); });
   };
