@@ -123,7 +123,9 @@ caf::actor_system_config& tune(caf::actor_system_config& cfg,
                                const relay_config& config) {
   // Measured: work stealing spends most of a wide fan-out in its deque spinlock; the
   // sharing scheduler with few workers does the same work several times faster.
-  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.policy", config.scheduler_policy == "stealing"
+                                  ? caf::atom("stealing")
+                                  : caf::atom("sharing"));
   cfg.set("scheduler.max-threads", static_cast<size_t>(config.scheduler_threads));
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console-verbosity", caf::atom("quiet"));

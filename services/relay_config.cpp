@@ -208,6 +208,15 @@ std::string set_log_level(const option_spec&, const std::string& v, relay_config
   return "";
 }
 
+std::string set_scheduler_policy(const option_spec&, const std::string& v,
+                                 relay_config& cfg) {
+  std::string policy = lower(v);
+  if (policy != "sharing" && policy != "stealing")
+    return shown(v) + " is not one of sharing, stealing";
+  cfg.scheduler_policy = policy;
+  return "";
+}
+
 // The default of an integer option, also in a larger unit: 3600000 (1 h), 8388608 (8
 // MiB).
 std::string integer_default(uint64_t n, const char* metavar) {
@@ -259,8 +268,8 @@ const std::vector<option_spec>& option_table() {
        &c::queue_capacity},
       {"dedup-window-ms", hist, "MS", "an event id accepted this recently is a duplicate",
        &c::dedup_window_ms},
-      {"history-limit", hist, "N",
-       "events retained per run for replay (since, SSE, poll)", &c::history_limit},
+      {"history-limit", hist, "N", "events retained per run for replay (since)",
+       &c::history_limit},
       {"run-retention-ms", hist, "MS",
        "keep a run without subscribers after its last event", &c::run_retention_ms},
       {"max-runs", hist, "N", "runs retained; least recently active ones go first",
@@ -285,6 +294,8 @@ const std::vector<option_spec>& option_table() {
        &c::shutdown_grace_ms},
       {"scheduler-threads", rt, "N", "actor scheduler worker threads (1 to 64)",
        &c::scheduler_threads, 1, 64},
+      {"scheduler", rt, "POLICY", "actor scheduler policy: sharing or stealing",
+       set_scheduler_policy, d.scheduler_policy},
       {"io-threads", rt, "N", "network I/O threads (1 to 64)", &c::io_threads, 1, 64},
       {"log-level", rt, "LEVEL", "trace, debug, info, warn, error or off (to stderr)",
        set_log_level, d.log_level},
@@ -296,8 +307,9 @@ std::string help_text() {
   std::ostringstream out;
   out << "usage: runrelay [--listen HOST:PORT] --upstream URL [options]\n\n"
          "Relays the event stream of a run orchestrator (one upstream WebSocket) to\n"
-         "any number of clients over WebSocket (GET /ws), Server-Sent Events and HTTP,\n"
-         "all on the --listen port. Write options as --name VALUE or --name=VALUE.\n"
+         "any number of clients over WebSocket (GET /ws) on the --listen port, which\n"
+         "also serves /healthz, /readyz, /stats and /metrics. Write options as --name "
+         "VALUE or --name=VALUE.\n"
          "Each can also be set by the environment variable shown under it; a flag\n"
          "wins over its variable. MS values are milliseconds; MS, N and BYTES are\n"
          "integers of at least 1 unless noted. Invalid options exit with status 2.\n";

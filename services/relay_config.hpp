@@ -42,6 +42,7 @@ struct relay_config {
 
   // Runtime tuning (not part of the contract).
   uint32_t scheduler_threads = 1;
+  std::string scheduler_policy = "sharing"; // CAF's "sharing" or "stealing"
   uint32_t io_threads = 1;
   std::string log_level = "info";
 };

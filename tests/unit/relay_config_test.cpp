@@ -107,6 +107,8 @@ std::vector<option_case> every_option() {
       {"scheduler-threads", "4",
        [](const config& c) { return c.scheduler_threads == 4u; }},
       {"io-threads", "2", [](const config& c) { return c.io_threads == 2u; }},
+      {"scheduler", "stealing",
+       [](const config& c) { return c.scheduler_policy == "stealing"; }},
       {"log-level", "debug", [](const config& c) { return c.log_level == "debug"; }},
   };
 }
@@ -157,6 +159,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(c.scheduler_threads == 1u);
   BOOST_TEST(c.io_threads == 1u);
   BOOST_TEST(c.log_level == "info");
+  BOOST_TEST(c.scheduler_policy == "sharing");
 }
 
 BOOST_AUTO_TEST_CASE(random_relay_ids_differ) {
@@ -305,7 +308,7 @@ BOOST_AUTO_TEST_CASE(upstream_urls) {
       {"RUNRELAY_UPSTREAM (--upstream): 'http://x' is not a ws:// or wss:// URL"});
 }
 
-BOOST_AUTO_TEST_CASE(relay_id_and_log_level) {
+BOOST_AUTO_TEST_CASE(relay_id_log_level_and_scheduler) {
   check_error(parse_with({"--relay-id", "a b"}), {"--relay-id"});
   check_error(parse_with({"--relay-id", std::string(129, 'x')}), {"--relay-id"});
   BOOST_TEST(parse_with({"--relay-id", std::string(128, 'x')}).config.has_value());
@@ -313,6 +316,8 @@ BOOST_AUTO_TEST_CASE(relay_id_and_log_level) {
     BOOST_TEST(parse_with({"--log-level", level}).config->log_level == level);
   BOOST_TEST(parse_with({"--log-level=WARN"}).config->log_level == "warn");
   check_error(parse_with({"--log-level", "verbose"}), {"--log-level: 'verbose'"});
+  BOOST_TEST(parse_with({"--scheduler=Sharing"}).config->scheduler_policy == "sharing");
+  check_error(parse_with({"--scheduler", "fifo"}), {"--scheduler: 'fifo'"});
 }
 
 BOOST_AUTO_TEST_CASE(cross_checks) {
