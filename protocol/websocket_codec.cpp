@@ -20,9 +20,13 @@ bool is_base64_char(char c) {
          c == '+' || c == '/';
 }
 
-bool is_control(opcode op) { return static_cast<uint8_t>(op) >= 0x8; }
+bool is_control(opcode op) {
+  return static_cast<uint8_t>(op) >= 0x8;
+}
 
-bool is_known(uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA); }
+bool is_known(uint8_t op) {
+  return op <= 0x2 || (op >= 0x8 && op <= 0xA);
+}
 
 } // namespace
 
@@ -120,10 +124,11 @@ bool utf8_validator::feed(std::string_view bytes) {
   return true;
 }
 
-void frame_reader::violate(read_result& out, uint16_t code, std::string reason) {
+bool frame_reader::violate(read_result& out, uint16_t code, std::string reason) {
   out.what = read_result::kind::violation;
   out.code = code;
   out.text = std::move(reason);
+  return false;
 }
 
 std::size_t frame_reader::feed(std::string_view bytes, read_result& out) {
@@ -164,7 +169,9 @@ std::size_t frame_reader::read_header(std::string_view bytes, read_result& out) 
   };
   if (!want(2))
     return consumed;
-  std::size_t length_bytes = (header_[1] & 0x7F) == 126 ? 2 : (header_[1] & 0x7F) == 127 ? 8 : 0;
+  std::size_t length_bytes = (header_[1] & 0x7F) == 126   ? 2
+                             : (header_[1] & 0x7F) == 127 ? 8
+                                                          : 0;
   std::size_t mask_bytes = (header_[1] & 0x80) ? 4 : 0;
   if (!want(2 + length_bytes + mask_bytes))
     return consumed;
@@ -183,51 +190,45 @@ bool frame_reader::check_header(read_result& out) {
   if (length == 126) {
     length = (uint64_t{header_[2]} << 8) | header_[3];
     if (length < 126)
-      return violate(out, close_code::protocol_error, "length not in its shortest form"),
-             false;
+      return violate(out, close_code::protocol_error, "length not in its shortest form");
     at = 4;
   } else if (length == 127) {
     length = 0;
     for (int i = 0; i < 8; ++i)
       length = (length << 8) | header_[2 + i];
     if (length <= 0xFFFF || (length >> 63) != 0)
-      return violate(out, close_code::protocol_error, "length not in its shortest form"),
-             false;
+      return violate(out, close_code::protocol_error, "length not in its shortest form");
     at = 10;
   }
   if (header_[0] & 0x70)
-    return violate(out, close_code::protocol_error, "reserved bits set"), false;
+    return violate(out, close_code::protocol_error, "reserved bits set");
   if (!is_known(op))
-    return violate(out, close_code::protocol_error, "unknown opcode"), false;
+    return violate(out, close_code::protocol_error, "unknown opcode");
   if (!masked)
-    return violate(out, close_code::protocol_error, "client frames must be masked"), false;
+    return violate(out, close_code::protocol_error, "client frames must be masked");
   auto kind = static_cast<opcode>(op);
   if (is_control(kind)) {
     if (!fin)
-      return violate(out, close_code::protocol_error, "fragmented control frame"), false;
+      return violate(out, close_code::protocol_error, "fragmented control frame");
     if (length > max_control_payload)
-      return violate(out, close_code::protocol_error, "control frame over 125 bytes"),
-             false;
+      return violate(out, close_code::protocol_error, "control frame over 125 bytes");
     control_.clear();
   } else if (kind == opcode::continuation) {
     if (!in_message_)
-      return violate(out, close_code::protocol_error, "continuation without a message"),
-             false;
+      return violate(out, close_code::protocol_error, "continuation without a message");
   } else {
     if (in_message_)
-      return violate(out, close_code::protocol_error, "new message inside a fragmented one"),
-             false;
+      return violate(out, close_code::protocol_error,
+                     "new message inside a fragmented one");
     if (kind == opcode::binary)
-      return violate(out, close_code::unsupported_data, "binary frames are not accepted"),
-             false;
+      return violate(out, close_code::unsupported_data, "binary frames are not accepted");
     in_message_ = true;
     message_.clear();
     utf8_.reset();
   }
   if (!is_control(kind) && length > max_message_bytes_ - message_.size())
     return violate(out, close_code::too_big,
-                   "message over " + std::to_string(max_message_bytes_) + " bytes"),
-           false;
+                   "message over " + std::to_string(max_message_bytes_) + " bytes");
   std::memcpy(mask_.data(), header_.data() + at, 4);
   frame_fin_ = fin;
   frame_opcode_ = kind;
@@ -256,8 +257,10 @@ void frame_reader::finish_frame(read_result& out) {
     if (!frame_fin_)
       return;
     in_message_ = false;
-    if (!utf8_.complete())
-      return violate(out, close_code::invalid_payload, "invalid UTF-8 in a text message");
+    if (!utf8_.complete()) {
+      violate(out, close_code::invalid_payload, "invalid UTF-8 in a text message");
+      return;
+    }
     out.what = read_result::kind::message;
     out.text = std::exchange(message_, {});
     return;
@@ -275,16 +278,22 @@ void frame_reader::finish_frame(read_result& out) {
       out.code = close_code::no_status;
       return;
     }
-    if (control_.size() == 1)
-      return violate(out, close_code::protocol_error, "close frame of one byte");
+    if (control_.size() == 1) {
+      violate(out, close_code::protocol_error, "close frame of one byte");
+      return;
+    }
     auto code = static_cast<uint16_t>((static_cast<uint8_t>(control_[0]) << 8) |
                                       static_cast<uint8_t>(control_[1]));
-    if (!is_valid_close_code(code))
-      return violate(out, close_code::protocol_error, "invalid close code");
+    if (!is_valid_close_code(code)) {
+      violate(out, close_code::protocol_error, "invalid close code");
+      return;
+    }
     utf8_validator reason_check;
     auto reason = std::string_view(control_).substr(2);
-    if (!reason_check.feed(reason) || !reason_check.complete())
-      return violate(out, close_code::invalid_payload, "invalid UTF-8 in a close reason");
+    if (!reason_check.feed(reason) || !reason_check.complete()) {
+      violate(out, close_code::invalid_payload, "invalid UTF-8 in a close reason");
+      return;
+    }
     out.what = read_result::kind::close;
     out.code = code;
     out.text = std::string(reason);

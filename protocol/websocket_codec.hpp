@@ -100,16 +100,15 @@ public:
   std::size_t feed(std::string_view bytes, read_result& out);
 
   // True while a message or a frame is only partly read.
-  bool in_progress() const {
-    return header_size_ > 0 || in_frame_ || in_message_;
-  }
+  bool in_progress() const { return header_size_ > 0 || in_frame_ || in_message_; }
 
 private:
   std::size_t read_header(std::string_view bytes, read_result& out);
   bool check_header(read_result& out);
   void read_payload(std::string_view bytes);
   void finish_frame(read_result& out);
-  static void violate(read_result& out, uint16_t code, std::string reason);
+  // Records the violation; false, for check_header to return.
+  static bool violate(read_result& out, uint16_t code, std::string reason);
 
   std::size_t max_message_bytes_;
   // The header being read.

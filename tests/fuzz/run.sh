@@ -2,7 +2,7 @@
 # Builds one libFuzzer target with clang++-14 (ASan + UBSan), replays its seed corpus,
 # then fuzzes it for SECONDS on a scratch copy of the corpus (the repo is never written).
 #
-# Usage: tests/fuzz/run.sh upstream_frame|client_message SECONDS
+# Usage: tests/fuzz/run.sh upstream_frame|client_message|websocket_frames SECONDS
 #   SECONDS = 0 only builds and replays the seeds.
 # Env:   FUZZ_BUILD_DIR  build and scratch directory (default <repo>/build-fuzz); each
 #                        target uses its own subdirectory, so targets can run in parallel.
@@ -12,14 +12,14 @@
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 upstream_frame|client_message SECONDS" >&2
+  echo "usage: $0 upstream_frame|client_message|websocket_frames SECONDS" >&2
   exit 2
 }
 [[ $# -eq 2 ]] || usage
 target=$1
 seconds=$2
 case $target in
-  upstream_frame | client_message) ;;
+  upstream_frame | client_message | websocket_frames) ;;
   *) usage ;;
 esac
 [[ $seconds =~ ^[0-9]+$ ]] || usage
@@ -51,7 +51,7 @@ flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I"$repo")
 warnings=(-Wall -Wextra)
-libs=(-lxxhash)
+libs=(-lxxhash -lcrypto) # protocol/websocket_codec.cpp: SHA1, EVP_EncodeBlock
 
 # Objects are rebuilt when the flags change, or when the source or a repo header it
 # includes (from the -MMD dependency file) is newer than the object.
