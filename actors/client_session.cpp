@@ -31,37 +31,34 @@ std::string id_of(const client_message& message) {
 
 struct dispatcher {
   client_session_actor* self;
-  client_id_t id;
-  const client_sink_ptr& sink;
-  const client_limits& limits;
-  const client_session_deps& deps;
+  client_session_state& st;
 
-  void reply(std::string text) const { sink->send_frame(make_frame(std::move(text))); }
+  void reply(std::string text) const { st.sink->send_frame(make_frame(std::move(text))); }
 
   void fail(error_code code, std::string_view message,
             std::string_view request_id) const {
-    ++self->state.errors;
+    ++st.errors;
     reply(encode_error(code, message, request_id));
   }
 
   void operator()(subscribe_request& request) const {
-    auto& subs = self->state.subscriptions;
-    if (subs.count(request.run_id) == 0 && subs.size() >= limits.max_subscriptions)
+    auto& subs = st.subscriptions;
+    if (subs.count(request.run_id) == 0 && subs.size() >= st.limits.max_subscriptions)
       return fail(error_code::too_many_subscriptions,
-                  "at most " + std::to_string(limits.max_subscriptions) +
+                  "at most " + std::to_string(st.limits.max_subscriptions) +
                       " subscriptions",
                   request.id);
     subs.insert(request.run_id);
-    self->send(deps.dedup,
-               subscribe_cmd{id, sink, std::move(request.run_id),
+    self->send(st.deps.dedup,
+               subscribe_cmd{st.id, st.sink, std::move(request.run_id),
                              std::move(request.since), std::move(request.id)});
   }
 
   void operator()(unsubscribe_request& request) const {
-    if (self->state.subscriptions.erase(request.run_id) == 0)
+    if (st.subscriptions.erase(request.run_id) == 0)
       return reply(encode_unsubscribed(request.run_id, request.id));
-    self->send(deps.dedup, unsubscribe_cmd{id, sink, std::move(request.run_id),
-                                           std::move(request.id)});
+    self->send(st.deps.dedup, unsubscribe_cmd{st.id, st.sink, std::move(request.run_id),
+                                              std::move(request.id)});
   }
 
   void operator()(ping_request& request) const {
@@ -69,10 +66,10 @@ struct dispatcher {
   }
 
   void operator()(send_request& request) const {
-    ++self->state.sends;
-    self->request(deps.queue, caf::infinite, send_upstream_atom::value,
+    ++st.sends;
+    self->request(st.deps.queue, caf::infinite, send_upstream_atom::value,
                   std::move(request.data))
-        .then([sink = sink, request_id = std::move(request.id)](bool sent) {
+        .then([sink = st.sink, request_id = std::move(request.id)](bool sent) {
           sink->send_frame(make_frame(encode_ack(request_id, sent)));
         });
   }
@@ -82,12 +79,44 @@ struct dispatcher {
   }
 };
 
+void on_client_text(client_session_actor* self, const std::string& text) {
+  auto& st = self->state;
+  ++st.messages;
+  auto message = decode_client_message(text);
+  if (!st.limiter.allow(std::chrono::steady_clock::now())) {
+    ++st.rate_limited;
+    ++st.errors;
+    st.sink->send_frame(make_frame(encode_error(
+        error_code::rate_limited,
+        "more than " + std::to_string(static_cast<uint64_t>(st.limits.rate_per_second)) +
+            " messages per second",
+        id_of(message))));
+    return;
+  }
+  std::visit(dispatcher{self, st}, message);
+}
+
+actor_stats stats_of(client_session_actor* self) {
+  auto& st = self->state;
+  actor_stats stats{
+      "client_session", "client:" + st.client_name, self->mailbox().size(), {}, {}};
+  stats.labels["client_id"] = st.client_name;
+  stats.counters["subscriptions"] = static_cast<int64_t>(st.subscriptions.size());
+  stats.counters["messages"] = static_cast<int64_t>(st.messages);
+  stats.counters["errors"] = static_cast<int64_t>(st.errors);
+  stats.counters["rate_limited"] = static_cast<int64_t>(st.rate_limited);
+  stats.counters["sends"] = static_cast<int64_t>(st.sends);
+  stats.counters["backlog_frames"] = static_cast<int64_t>(st.sink->backlog_frames());
+  return stats;
+}
+
 } // namespace
 
 caf::behavior client_session(client_session_actor* self, client_id_t id,
                              std::string client_name, client_sink_ptr sink,
                              client_limits limits, client_session_deps deps) {
-  self->state.limiter = std::make_unique<rate_limiter>(limits.rate_per_second);
+  auto& st = self->state;
+  st.limiter = rate_limiter(limits.rate_per_second);
   self->join(deps.clients);
   ++deps.board->counters.clients_connected;
   ++deps.board->counters.clients_total;
@@ -100,42 +129,20 @@ caf::behavior client_session(client_session_actor* self, client_id_t id,
     --board->counters.clients_connected;
     sink->close(1000, "");
   });
+  st.id = id;
+  st.client_name = std::move(client_name);
+  st.sink = std::move(sink);
+  st.limits = limits;
+  st.deps = std::move(deps);
   return {
-      [=](client_text_atom, const std::string& text) {
-        auto& st = self->state;
-        ++st.messages;
-        auto message = decode_client_message(text);
-        if (!st.limiter->allow(std::chrono::steady_clock::now())) {
-          ++st.rate_limited;
-          ++st.errors;
-          auto request_id = id_of(message);
-          sink->send_frame(make_frame(encode_error(
-              error_code::rate_limited,
-              "more than " +
-                  std::to_string(static_cast<uint64_t>(limits.rate_per_second)) +
-                  " messages per second",
-              request_id)));
-          return;
-        }
-        std::visit(dispatcher{self, id, sink, limits, deps}, message);
+      [self](client_text_atom, const std::string& text) { on_client_text(self, text); },
+      [self](client_closed_atom) { self->quit(); },
+      [self](upstream_status_atom, const frame_ptr& frame) {
+        self->state.sink->send_frame(frame);
       },
-      [=](client_closed_atom) { self->quit(); },
-      [=](upstream_status_atom, const frame_ptr& frame) { sink->send_frame(frame); },
-      [=](stats_atom) {
-        auto& st = self->state;
-        actor_stats stats{
-            "client_session", "client:" + client_name, self->mailbox().size(), {}, {}};
-        stats.labels["client_id"] = client_name;
-        stats.counters["subscriptions"] = static_cast<int64_t>(st.subscriptions.size());
-        stats.counters["messages"] = static_cast<int64_t>(st.messages);
-        stats.counters["errors"] = static_cast<int64_t>(st.errors);
-        stats.counters["rate_limited"] = static_cast<int64_t>(st.rate_limited);
-        stats.counters["sends"] = static_cast<int64_t>(st.sends);
-        stats.counters["backlog_frames"] = static_cast<int64_t>(sink->backlog_frames());
-        return stats;
-      },
-      [=](shutdown_atom, uint16_t code, const std::string& reason) {
-        sink->close(code, reason);
+      [self](stats_atom) { return stats_of(self); },
+      [self](shutdown_atom, uint16_t code, const std::string& reason) {
+        self->state.sink->close(code, reason);
         self->quit();
       },
   };

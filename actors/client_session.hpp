@@ -48,10 +48,24 @@ private:
   bool started_ = false;
 };
 
+struct client_session_deps {
+  caf::actor dedup;
+  caf::actor queue;
+  caf::group clients;
+  std::shared_ptr<status_board> board;
+};
+
+// Everything the session needs lives here, once: behaviour handlers capture only `self`
+// (one copy per handler would cost every idle client hundreds of bytes).
 struct client_session_state {
   static inline const char* name = "client_session";
+  client_id_t id = 0;
+  std::string client_name;
+  client_sink_ptr sink;
+  client_limits limits;
+  client_session_deps deps;
+  rate_limiter limiter{0};
   std::set<std::string> subscriptions;
-  std::unique_ptr<rate_limiter> limiter;
   uint64_t messages = 0;
   uint64_t errors = 0;
   uint64_t rate_limited = 0;
@@ -59,13 +73,6 @@ struct client_session_state {
 };
 
 using client_session_actor = caf::stateful_actor<client_session_state>;
-
-struct client_session_deps {
-  caf::actor dedup;
-  caf::actor queue;
-  caf::group clients;
-  std::shared_ptr<status_board> board;
-};
 
 caf::behavior client_session(client_session_actor* self, client_id_t id,
                              std::string client_name, client_sink_ptr sink,
