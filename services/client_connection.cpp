@@ -95,10 +95,7 @@ public:
                });
   }
 
-  void deliver_here(const frame_ptr& frame) override {
-    enqueue({frame, ws::opcode::text});
-    flush();
-  }
+  void deliver_here(const frame_ptr& frame) override;
 
   // Called by the lane's heartbeat timer once per interval.
   void on_heartbeat(clock::time_point now) {
@@ -186,6 +183,7 @@ private:
     }
   }
 
+public:
   // Writes as much of the queue as the socket takes now, in one system call per batch of
   // frames; what it does not take waits for the socket to become writable.
   void flush() {
@@ -234,6 +232,7 @@ private:
       callback();
   }
 
+private:
   void account_written(std::size_t bytes) {
     bytes += front_written_;
     while (!queue_.empty()) {
@@ -345,6 +344,9 @@ private:
   bool peer_closed_ = false; // the client sent its close first
   bool reader_failed_ = false;
   bool finished_ = false;
+  bool flush_pending_ = false; // on the lane's list of clients to flush
+
+  friend class client_lane;
 };
 
 // What one I/O thread keeps for all of its WebSocket clients: the buffer their reads go
@@ -362,6 +364,10 @@ public:
 
   void add(client_connection& client, clock::duration interval);
 
+  // Flushes `client` once the frames already handed to this thread are queued: under
+  // load, a client then gets several events in one system call instead of one each.
+  void flush_soon(client_connection& client);
+
 private:
   void shutdown() override {
     timer_.cancel();
@@ -376,7 +382,39 @@ private:
   boost::intrusive::list<client_connection, boost::intrusive::constant_time_size<false>>
       clients_;
   std::array<char, 16384> read_buffer_;
+  std::vector<std::shared_ptr<client_connection>> to_flush_;
+  bool flush_posted_ = false;
 };
+
+void client_connection::deliver_here(const frame_ptr& frame) {
+  enqueue({frame, ws::opcode::text});
+  if (client_lane_)
+    client_lane_->flush_soon(*this);
+}
+
+void client_lane::flush_soon(client_connection& client) {
+  if (!client.flush_pending_) {
+    client.flush_pending_ = true;
+    to_flush_.push_back(client.shared_from_this());
+  }
+  if (flush_posted_)
+    return;
+  flush_posted_ = true;
+  asio::post(static_cast<asio::io_context&>(context()), [this] {
+    flush_posted_ = false;
+    auto clients = std::move(to_flush_);
+    to_flush_.clear();
+    for (auto& client : clients) {
+      client->flush_pending_ = false;
+      client->flush();
+    }
+    // Keep the list's storage for the next event, not the clients.
+    if (to_flush_.empty()) {
+      clients.clear();
+      to_flush_.swap(clients);
+    }
+  });
+}
 
 void client_connection::on_upgraded(error_code ec) {
   if (ec)
