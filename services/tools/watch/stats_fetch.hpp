@@ -1,0 +1,18 @@
+#pragma once
+// One HTTP GET (http:// or https://, peer verified), for `runrelay-watch --stats`.
+#include <chrono>
+#include <string>
+
+#include "services/tools/watch/watch_options.hpp"
+
+namespace runrelay::watch {
+
+struct http_result {
+  unsigned status = 0; // 0 when no answer arrived
+  std::string body;
+  std::string error; // why no answer arrived
+};
+
+http_result http_get(const endpoint_url& url, std::chrono::milliseconds timeout);
+
+} // namespace runrelay::watch
