@@ -8,7 +8,9 @@ import subprocess
 import time
 import unittest
 
-from harness import (RUNRELAY_BIN, WAIT, RelayTestCase, free_port)
+from support.processes import free_port
+from support.relay_case import RelayTestCase
+from support.settings import RUNRELAY_BIN, WAIT
 
 # Every option of the contract with its default as --help must show it.
 OPTIONS = {

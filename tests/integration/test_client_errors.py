@@ -5,7 +5,9 @@ import json
 import time
 import unittest
 
-from harness import RelayTestCase, event
+from support.messages import event
+from support.relay_case import RelayTestCase
+from support.ws_frames import OP_BINARY, OP_TEXT
 
 
 class ClientErrorTest(RelayTestCase):
@@ -193,14 +195,14 @@ class ProtocolViolationTest(RelayTestCase):
 
     def test_binary_frame_closes_with_1003(self):
         client = self.relay.client()
-        client.send_binary(b'{"type":"ping"}')
+        client.send_frame(OP_BINARY, b'{"type":"ping"}')
         code, reason, before = client.recv_close()
         self.assertEqual((code, before), (1003, []))
         self.assertEqual(self.relay.readyz()[0], 200)
 
     def test_invalid_utf8_closes_with_1007(self):
         client = self.relay.client()
-        client.ws.send(b'{"type":"ping","timestamp":"\xff\xfe"}', opcode=0x1)
+        client.send_frame(OP_TEXT, b'{"type":"ping","timestamp":"\xff\xfe"}')
         code, reason, before = client.recv_close()
         self.assertEqual((code, before), (1007, []))
 

@@ -4,7 +4,8 @@ and a run's retained history that never delivers an id twice."""
 import time
 import unittest
 
-from harness import RelayTestCase, event
+from support.messages import event
+from support.relay_case import RelayTestCase
 
 
 class DedupTest(RelayTestCase):

@@ -5,7 +5,8 @@ session."""
 import json
 import unittest
 
-from harness import DERIVED_ID, RelayTestCase, batch, event
+from support.messages import DERIVED_ID, batch, event
+from support.relay_case import RelayTestCase
 
 
 def nested(levels):

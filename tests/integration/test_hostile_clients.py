@@ -10,9 +10,12 @@ the same relay keeps getting every event injected during the test, in order, onc
 import time
 import unittest
 
-from harness import WAIT, raw_http
-from hostile_support import (OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_TEXT,
-                             HostileTestCase, RawWS, close_payload, encode_frame)
+from support.hostile_case import HostileTestCase
+from support.http_client import raw_http
+from support.settings import WAIT
+from support.ws_client import WsClient
+from support.ws_frames import (OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_TEXT,
+                               close_payload, encode_frame)
 
 MAX_FRAME = 1024
 
@@ -46,9 +49,9 @@ class ProtocolViolationTest(HostileTestCase):
         self.tick()
 
     def violate(self, data, expected_code, reason=None):
-        raw = RawWS(self.relay.port)
+        raw = WsClient(self.relay.port)
         self.addCleanup(raw.close)
-        self.assertEqual(raw.recv_msg()["type"], "welcome")
+        self.assertEqual(raw.recv()["type"], "welcome")
         raw.send_raw(data)
         code, got_reason, before, _ = raw.read_until_close(WAIT)
         self.assertEqual(code, expected_code, "close reason %r" % got_reason)
@@ -86,14 +89,14 @@ class ProtocolViolationTest(HostileTestCase):
                                       fin=False)
                          + encode_frame(OP_CONT, b'\x28\xa1"}'), 1007)
         # A character split across fragments is fine.
-        raw = RawWS(self.relay.port)
+        raw = WsClient(self.relay.port)
         self.addCleanup(raw.close)
-        raw.recv_msg()
+        raw.recv()
         text = '{"type":"ping","timestamp":"\u20ac"}'.encode()
         cut = text.index(b"\xe2") + 1
         raw.send_raw(encode_frame(OP_TEXT, text[:cut], fin=False)
                      + encode_frame(OP_CONT, text[cut:]))
-        self.assertEqual(dict(raw.recv_msg()), {"type": "pong", "timestamp": "\u20ac"})
+        self.assertEqual(dict(raw.recv()), {"type": "pong", "timestamp": "\u20ac"})
         self.assert_witness_complete()
 
     def test_message_over_max_frame_bytes_in_one_frame_closes_1009(self):
@@ -102,11 +105,11 @@ class ProtocolViolationTest(HostileTestCase):
         # A header that announces 4 EiB: refused on the header alone.
         self.violate(encode_frame(OP_TEXT, b'{"type":"ping"}', length=2 ** 62), 1009)
         # Exactly the limit is served.
-        raw = RawWS(self.relay.port)
+        raw = WsClient(self.relay.port)
         self.addCleanup(raw.close)
-        raw.recv_msg()
+        raw.recv()
         raw.send_text(ping_of_size(MAX_FRAME, "edge"))
-        self.assertEqual(raw.recv_msg()["type"], "pong")
+        self.assertEqual(raw.recv()["type"], "pong")
         self.assert_witness_complete()
 
     def test_message_over_max_frame_bytes_in_small_fragments_closes_1009(self):
@@ -117,11 +120,11 @@ class ProtocolViolationTest(HostileTestCase):
         self.violate(b"".join(encode_frame(OP_TEXT if n == 0 else OP_CONT, b"[" * 64,
                                            fin=False) for n in range(40)), 1009)
         # The same message cut in fragments, at the limit, is reassembled and served.
-        raw = RawWS(self.relay.port)
+        raw = WsClient(self.relay.port)
         self.addCleanup(raw.close)
-        raw.recv_msg()
+        raw.recv()
         raw.send_raw(fragments(ping_of_size(MAX_FRAME, "frag"), 16))
-        pong = raw.recv_msg()
+        pong = raw.recv()
         self.assertEqual(pong["type"], "pong")
         self.assertTrue(pong["timestamp"].startswith("frag"), pong.raw[:80])
         self.assertEqual(len(ping_of_size(MAX_FRAME, "frag")), MAX_FRAME)

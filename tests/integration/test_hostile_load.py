@@ -17,18 +17,12 @@ import threading
 import time
 import unittest
 
-from harness import HOST, WAIT, compact, http_request
-from hostile_support import (OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, HostileTestCase,
-                             RawWS, metric)
-
-
-def subscribe_text(run_id, id=None, since=None):
-    msg = {"type": "subscribe", "run_id": run_id}
-    if since is not None:
-        msg["since"] = since
-    if id is not None:
-        msg["id"] = id
-    return compact(msg)
+from support.hostile_case import HostileTestCase
+from support.http_client import http_request
+from support.messages import compact, subscribe_text
+from support.settings import HOST, WAIT
+from support.ws_client import WsClient
+from support.ws_frames import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 
 
 class RateLimitFloodTest(HostileTestCase):
@@ -108,11 +102,11 @@ class SlowConsumerTest(HostileTestCase):
     def test_never_reading_client_is_closed_1013_and_resumes_with_since(self):
         self.start_pair(client_buffer_frames=self.BUFFER_FRAMES)
         # A small receive buffer keeps the kernel from holding much for it.
-        slow = RawWS(self.relay.port, rcvbuf=4096)
+        slow = WsClient(self.relay.port, rcvbuf=4096)
         self.addCleanup(slow.close)
-        self.assertEqual(slow.recv_msg()["type"], "welcome")
+        self.assertEqual(slow.recv()["type"], "welcome")
         slow.send_text(subscribe_text("slow-run", id="slow"))
-        sub = slow.recv_msg()
+        sub = slow.recv()
         self.assertEqual((sub["type"], sub["replayed"], sub["id"]), ("subscribed", 0, "slow"))
         self.tick()
 
@@ -125,7 +119,7 @@ class SlowConsumerTest(HostileTestCase):
             self.inject_batch("slow-run", ids, pad=self.PAD)
             slow_ids += ids
             if batch_no % 4 == 3:
-                if metric(self.relay, "runrelay_slow_consumers_closed_total") == 1:
+                if self.relay.metrics().get("runrelay_slow_consumers_closed_total") == 1:
                     closed_at = len(slow_ids)
                     break
         self.assertIsNotNone(closed_at, "no slow consumer closed after %d events of %d "
@@ -165,13 +159,13 @@ class HeartbeatTest(HostileTestCase):
 
     def test_clients_that_do_not_answer_pings_are_closed_1008(self):
         self.start_pair(heartbeat_ms=int(self.HEARTBEAT * 1000))
-        mute = RawWS(self.relay.port)    # never reads at all
+        mute = WsClient(self.relay.port)    # never reads at all
         self.addCleanup(mute.close)
-        deaf = RawWS(self.relay.port)    # reads, never answers a ping
+        deaf = WsClient(self.relay.port)    # reads, never answers a ping
         self.addCleanup(deaf.close)
-        chatty = RawWS(self.relay.port)  # never answers a ping, but keeps talking
+        chatty = WsClient(self.relay.port)  # never answers a ping, but keeps talking
         self.addCleanup(chatty.close)
-        self.assertEqual(chatty.recv_msg()["type"], "welcome")
+        self.assertEqual(chatty.recv()["type"], "welcome")
         chat = {"sent": 0, "answered": 0, "error": None}
         stop_chat = threading.Event()
 
@@ -180,7 +174,7 @@ class HeartbeatTest(HostileTestCase):
                 while not stop_chat.is_set():
                     chat["sent"] += 1
                     chatty.send_text('{"type":"ping","timestamp":%d}' % chat["sent"])
-                    reply = chatty.recv_msg(WAIT)  # relay pings skipped, never answered
+                    reply = chatty.recv(WAIT)  # relay pings skipped, never answered
                     if reply.get("timestamp") != chat["sent"]:
                         raise AssertionError("chatty got %s" % reply.raw)
                     chat["answered"] += 1
@@ -204,8 +198,8 @@ class HeartbeatTest(HostileTestCase):
         deaf.close()
         self.tick()
 
-        # A websocket-client client answers pings by itself while it reads: it stays
-        # connected for 2 s, like the chatty one and the witness.
+        # A polite client answers pings by itself while it reads: it stays connected
+        # for 2 s, like the chatty one and the witness.
         polite = self.relay.client()
         polite.expect_no_message(2.0)
         stop_chat.set()
@@ -290,17 +284,17 @@ class ConnectionStormTest(HostileTestCase):
             raws = []
             try:
                 for n in range(self.CLIENTS):
-                    raw = RawWS(port, upgrade=False)
+                    raw = WsClient(port, upgrade=False)
                     raw.send_upgrade()
                     raws.append(raw)
                 for raw in raws:
                     raw.read_upgrade_response()
-                    self.assertEqual(raw.recv_msg()["type"], "welcome")
+                    self.assertEqual(raw.recv()["type"], "welcome")
                 for n, raw in enumerate(raws):
                     raw.send_text(subscribe_text("*" if n % 2 else "witness-run", id=n,
                                                  since="live"))
                 for n, raw in enumerate(raws):
-                    sub = raw.recv_msg()
+                    sub = raw.recv()
                     self.assertEqual((sub["type"], sub["id"]), ("subscribed", n))
                 self.tick()
                 # Events in flight to all of them while they go.
@@ -334,11 +328,11 @@ class ShutdownUnderLoadTest(HostileTestCase):
         port = self.relay.port
         raws = []
         for n in range(self.CLIENTS):
-            raw = RawWS(port)
+            raw = WsClient(port)
             self.addCleanup(raw.close)
-            raw.recv_msg()
+            raw.recv()
             raw.send_text(subscribe_text("*", id=n))
-            self.assertEqual(raw.recv_msg()["type"], "subscribed")
+            self.assertEqual(raw.recv()["type"], "subscribed")
             raws.append(raw)
         self.tick(3)
         readyz = http.client.HTTPConnection(HOST, port, timeout=WAIT)

@@ -3,7 +3,10 @@
 import json
 import unittest
 
-from harness import RelayTestCase, event, free_port, raw_http
+from support.http_client import raw_http
+from support.messages import event
+from support.processes import free_port
+from support.relay_case import RelayTestCase
 
 ACTOR_KINDS = {"upstream_session", "supervisor", "dedup_filter", "queue",
                "run_subscriber", "client_session"}

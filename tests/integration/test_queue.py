@@ -3,7 +3,7 @@
 import json
 import unittest
 
-from harness import RelayTestCase
+from support.relay_case import RelayTestCase
 
 
 class QueueTest(RelayTestCase):

@@ -4,7 +4,9 @@ sections 1 and 3)."""
 import time
 import unittest
 
-from harness import RelayTestCase, event, wait_for
+from support.messages import event
+from support.relay_case import RelayTestCase
+from support.waits import wait_for
 
 
 def within_jitter(value, base, jitter=0.1):

@@ -3,7 +3,8 @@ ones included, and resuming on one relay from a position taken on the other."""
 
 import unittest
 
-from harness import DERIVED_ID, RelayTestCase, batch, event
+from support.messages import DERIVED_ID, batch, event
+from support.relay_case import RelayTestCase
 
 
 class ReplicaTest(RelayTestCase):

@@ -2,7 +2,8 @@
 
 import unittest
 
-from harness import RelayTestCase, batch, event
+from support.messages import batch, event
+from support.relay_case import RelayTestCase
 
 
 def run_events(run_id, prefix, numbers):

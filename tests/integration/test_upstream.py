@@ -6,7 +6,9 @@ import shutil
 import subprocess
 import unittest
 
-from harness import (DERIVED_ID, RelayTestCase, batch, event, wait_for)
+from support.messages import DERIVED_ID, batch, event
+from support.relay_case import RelayTestCase
+from support.waits import wait_for
 
 
 class HelloTest(RelayTestCase):
