@@ -1,4 +1,4 @@
-"""Starting and stopping runrelay (PROTOCOL.md section 4 and the shutdown rules of
+"""Starting and stopping runrelay (docs/protocol.md section 4 and the shutdown rules of
 section 2)."""
 
 import os

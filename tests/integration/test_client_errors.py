@@ -1,4 +1,4 @@
-"""Client requests that go wrong, and the other client requests (PROTOCOL.md
+"""Client requests that go wrong, and the other client requests (docs/protocol.md
 section 2). The connection stays open after every error."""
 
 import json

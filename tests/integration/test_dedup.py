@@ -1,5 +1,5 @@
-"""Duplicates (PROTOCOL.md section 1): the dedup window keyed by event_id across runs,
-and a run's retained history that never delivers an id twice."""
+"""Duplicates (docs/protocol.md section 1): the dedup window keyed by event_id across
+runs, and a run's retained history that never delivers an id twice."""
 
 import time
 import unittest

@@ -1,4 +1,4 @@
-"""Orchestrator frames (PROTOCOL.md section 1): batches taken element by element,
+"""Orchestrator frames (docs/protocol.md section 1): batches taken element by element,
 and everything that is not an event, ping or pong rejected without hurting the
 session."""
 

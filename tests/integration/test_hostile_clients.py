@@ -1,5 +1,5 @@
-"""Hostile and broken clients, one message or frame at a time (PROTOCOL.md section 2,
-docs/limits.md, docs/protocol.md section 2).
+"""Hostile and broken clients, one message or frame at a time (docs/protocol.md
+section 2, docs/limits.md).
 
 Each misbehaving client gets its documented answer: a close frame with the exact code
 for a frame that breaks the protocol, an error with the exact code and id for a bad

@@ -1,7 +1,7 @@
-"""Hostile clients that hurt by volume or silence (PROTOCOL.md section 2, docs/limits.md):
-a message flood over the rate limit, a client that never reads, clients that never
-answer pings, half-open connections, bursts of connections dropped without a close
-frame, and a shutdown with many clients.
+"""Hostile clients that hurt by volume or silence (docs/protocol.md section 2,
+docs/limits.md): a message flood over the rate limit, a client that never reads, clients
+that never answer pings, half-open connections, bursts of connections dropped without a
+close frame, and a shutdown with many clients.
 
 Each gets its documented answer while a well-behaved witness client on the same relay
 keeps getting every event injected during the test, in order, once.

@@ -1,4 +1,4 @@
-"""HTTP endpoints on the client port (PROTOCOL.md section 3)."""
+"""HTTP endpoints on the client port (docs/protocol.md section 3)."""
 
 import json
 import unittest

@@ -1,4 +1,4 @@
-"""Client sends and the bounded upstream queue (PROTOCOL.md sections 1 and 2)."""
+"""Client sends and the bounded upstream queue (docs/protocol.md sections 1 and 2)."""
 
 import json
 import unittest

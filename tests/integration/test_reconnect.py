@@ -1,4 +1,4 @@
-"""Upstream loss, backoff, --max-attempts and POST /upstream/reconnect (PROTOCOL.md
+"""Upstream loss, backoff, --max-attempts and POST /upstream/reconnect (docs/protocol.md
 sections 1 and 3)."""
 
 import time

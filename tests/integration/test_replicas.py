@@ -1,5 +1,6 @@
-"""Two relays on one orchestrator (PROTOCOL.md section 5): the same event ids, derived
-ones included, and resuming on one relay from a position taken on the other."""
+"""Two relays on one orchestrator (docs/protocol.md, docs/simulator.md): the same event
+ids, derived ones included, and resuming on one relay from a position taken on the
+other."""
 
 import unittest
 

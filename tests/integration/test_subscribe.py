@@ -1,4 +1,4 @@
-"""Subscriptions and replay on GET /ws (PROTOCOL.md section 2)."""
+"""Subscriptions and replay on GET /ws (docs/protocol.md section 2)."""
 
 import unittest
 

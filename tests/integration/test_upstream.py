@@ -1,5 +1,5 @@
-"""Upstream side (PROTOCOL.md section 1): hello, resume_after, events kept verbatim,
-derived event ids, JSON ping/pong."""
+"""Upstream side (docs/protocol.md section 1): hello, resume_after, events kept
+verbatim, derived event ids, JSON ping/pong."""
 
 import json
 import shutil
