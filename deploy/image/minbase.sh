@@ -20,6 +20,7 @@ if [[ ! -s $tar_path ]]; then
   debootstrap --variant=minbase bookworm "$tree" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" \
     >"$tree.log" 2>&1 || { tail -20 "$tree.log" >&2; exit 1; }
   rm -f "$tree.log"
+  chmod 755 "$tree" # it becomes /: mktemp made it 0700
   # Written next to the final name and renamed, so an interrupted run leaves no half tarball.
   tar --numeric-owner -C "$tree" -cf "$tar_path.part" .
   mv "$tar_path.part" "$tar_path"

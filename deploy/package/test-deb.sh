@@ -32,6 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 tar -C "$root" -xf "$("$repo/deploy/image/minbase.sh")"
+chmod 755 "$root" # the chroot's /, which every user must traverse (mktemp made it 0700)
 for fs in proc dev dev/pts; do
   case $fs in
     proc) mount -t proc proc "$root/proc" ;;
