@@ -1,28 +1,18 @@
 #pragma once
-// run_subscriber: one per run_id. It numbers the run's events (seq from 1), keeps the
-// last history_limit of them, drops an event whose id is still retained, replays history
-// to new subscriptions as `since` asks, and fans every event out to live subscribers:
-// the envelope is serialized once and the same bytes go to every client.
-//
-// Interface:
-//   run_event                          from the dedup filter, in upstream order
-//   subscribe_cmd / unsubscribe_cmd    from the dedup filter, for one client
-//   (client_gone_atom, client_id_t)    the client disconnected
-//   (replay_more_atom, client_id_t)    the client's socket drained: send the next chunk
-//   (resume_wait_atom, client_id_t, uint64_t)  a `since` id did not arrive in time
-//   (stats_atom) -> actor_stats        (shutdown_atom)
-// Sends: run_outcome to the dedup filter for every run_event, accepted or not.
+// One run's decisions, free of CAF: numbering, history, subscriptions and fan-out. The
+// run_subscriber actor routes messages to it.
+#include "actors/clients/fanout_port.hpp"
 #include "actors/messages.hpp"
-#include "actors/run_history.hpp"
-#include "actors/status_board.hpp"
-
-#include <caf/stateful_actor.hpp>
+#include "actors/runs/run_history.hpp"
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 namespace runrelay::actors {
 
@@ -33,6 +23,13 @@ struct run_settings {
   // drained the previous one, so a long replay never trips the slow-consumer limits.
   std::size_t replay_chunk_frames = 256;
   std::size_t replay_chunk_bytes = 1 << 20;
+};
+
+// Where a run's numbering starts: at 1 for a new run; after the events a failed
+// run_subscriber had accepted for a replacement, whose history is then gone.
+struct run_start {
+  uint64_t first_seq = 1;
+  bool history_lost = false;
 };
 
 // What /runs reports about a run.
@@ -51,7 +48,7 @@ public:
   using drain_request = std::function<void(client_id_t, const client_sink_ptr&)>;
 
   run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
-           drain_request on_backlog);
+           drain_request on_backlog, run_start from = {});
 
   struct publish_result {
     bool accepted = false; // false: the id is still retained (a duplicate, dropped)
@@ -107,19 +104,7 @@ private:
   bool star_dirty_ = true;
   uint64_t delivered_ = 0;
   uint64_t duplicates_ = 0;
+  bool history_lost_ = false;
 };
-
-struct run_subscriber_state {
-  static inline const char* name = "run_subscriber";
-  std::unique_ptr<run_book> book;
-  uint64_t wait_generation = 0;
-  std::unordered_map<client_id_t, uint64_t> wait_generations;
-};
-
-using run_subscriber_actor = caf::stateful_actor<run_subscriber_state>;
-
-caf::behavior run_subscriber(run_subscriber_actor* self, std::string run_id,
-                             run_settings settings, caf::actor dedup,
-                             fanout_port_ptr fanout, std::shared_ptr<status_board> board);
 
 } // namespace runrelay::actors

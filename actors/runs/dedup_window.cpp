@@ -1,4 +1,4 @@
-#include "actors/dedup_window.hpp"
+#include "actors/runs/dedup_window.hpp"
 
 namespace runrelay::actors {
 

@@ -1,4 +1,4 @@
-#include "actors/run_directory.hpp"
+#include "actors/runs/run_directory.hpp"
 
 #include <algorithm>
 
@@ -9,7 +9,8 @@ run_directory::run_entry* run_directory::find(const std::string& run_id) {
   return it == runs_.end() ? nullptr : &it->second;
 }
 
-run_directory::run_entry& run_directory::add(const std::string& run_id, caf::actor actor,
+run_directory::run_entry& run_directory::add(const std::string& run_id,
+                                             run_subscriber_actor actor,
                                              clock::time_point now) {
   auto& entry = runs_[run_id];
   entry.actor = std::move(actor);
@@ -24,12 +25,12 @@ void run_directory::touch(run_entry& entry, clock::time_point now) {
   recency_.splice(recency_.end(), recency_, entry.recency);
 }
 
-caf::actor run_directory::remove(const std::string& run_id) {
+run_subscriber_actor run_directory::remove(const std::string& run_id) {
   auto it = runs_.find(run_id);
   if (it == runs_.end())
     return {};
   auto actor = std::move(it->second.actor);
-  for (auto client : it->second.subscribers) {
+  for (auto& [client, sink] : it->second.subscribers) {
     auto by_client = runs_by_client_.find(client);
     if (by_client != runs_by_client_.end())
       by_client->second.erase(run_id);
@@ -39,9 +40,10 @@ caf::actor run_directory::remove(const std::string& run_id) {
   return actor;
 }
 
-bool run_directory::add_subscriber(const std::string& run_id, client_id_t client) {
+bool run_directory::add_subscriber(const std::string& run_id, client_id_t client,
+                                   client_sink_ptr sink) {
   auto* entry = find(run_id);
-  if (!entry || !entry->subscribers.insert(client).second)
+  if (!entry || !entry->subscribers.emplace(client, std::move(sink)).second)
     return false;
   runs_by_client_[client].insert(run_id);
   return true;

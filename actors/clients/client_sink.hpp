@@ -32,14 +32,4 @@ using client_sink_ptr = std::shared_ptr<client_sink>;
 using sink_list = std::vector<client_sink_ptr>;
 using sink_list_ptr = std::shared_ptr<const sink_list>;
 
-// Hands one frame to many sinks with as few cross-thread hand-offs as the transport
-// allows (one per I/O thread rather than one per client).
-class fanout_port {
-public:
-  virtual ~fanout_port() = default;
-  virtual void publish(sink_list_ptr targets, frame_ptr frame) = 0;
-};
-
-using fanout_port_ptr = std::shared_ptr<fanout_port>;
-
 } // namespace runrelay::actors

@@ -6,25 +6,35 @@
 // serialized once for all clients; this actor keeps control of what the client is
 // subscribed to and when the connection ends.
 //
-// Interface:
-//   (client_text_atom, std::string)        a text message from the client
-//   (client_closed_atom)                   the connection is gone
-//   (upstream_status_atom, frame_ptr)      an upstream state change (clients group)
-//   (stats_atom) -> actor_stats
-//   (shutdown_atom, uint16_t code, std::string reason)   close the client and stop
-// Sends: subscribe_cmd / unsubscribe_cmd / (client_gone_atom, id) to the dedup filter,
-// (send_upstream_atom, data) requests to the queue.
+#include "actors/clients/rate_limiter.hpp"
 #include "actors/messages.hpp"
+#include "actors/runs/dedup_filter.hpp"
 #include "actors/status_board.hpp"
+#include "actors/upstream/upstream_queue.hpp"
 
-#include <caf/actor.hpp>
-#include <caf/group.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
 
-#include <chrono>
 #include <set>
+#include <string>
 
 namespace runrelay::actors {
+
+using client_session_actor = caf::typed_actor<
+    // from its connection: a text message from the client
+    caf::reacts_to<client_text_atom, std::string>,
+    // from its connection: the connection is gone
+    caf::reacts_to<client_closed_atom>,
+    caf::replies_to<stats_atom>::with<actor_stats_list>,
+    // close the client with (code, reason) and stop
+    caf::reacts_to<shutdown_atom, uint16_t, std::string>>;
+
+// A session that quit, or was told to stop, ended well; any other exit is a failure.
+inline bool session_failed(const caf::error& reason) {
+  return reason && reason != caf::exit_reason::normal &&
+         reason != caf::exit_reason::user_shutdown;
+}
 
 struct client_limits {
   std::size_t max_subscriptions = 100;
@@ -32,26 +42,9 @@ struct client_limits {
   uint64_t heartbeat_ms = 30000;
 };
 
-// Token bucket: `rate` messages per second on average, bursts of 2 * rate.
-class rate_limiter {
-public:
-  using clock = std::chrono::steady_clock;
-  explicit rate_limiter(double rate)
-      : rate_(rate), capacity_(2 * rate), tokens_(2 * rate) {}
-  bool allow(clock::time_point now);
-
-private:
-  double rate_;
-  double capacity_;
-  double tokens_;
-  clock::time_point last_{};
-  bool started_ = false;
-};
-
 struct client_session_deps {
-  caf::actor dedup;
-  caf::actor queue;
-  caf::group clients;
+  dedup_filter_actor dedup;
+  upstream_queue_actor queue;
   std::shared_ptr<status_board> board;
 };
 
@@ -72,10 +65,11 @@ struct client_session_state {
   uint64_t sends = 0;
 };
 
-using client_session_actor = caf::stateful_actor<client_session_state>;
+using client_session_pointer =
+    client_session_actor::stateful_pointer<client_session_state>;
 
-caf::behavior client_session(client_session_actor* self, client_id_t id,
-                             std::string client_name, client_sink_ptr sink,
-                             client_limits limits, client_session_deps deps);
+client_session_actor::behavior_type
+client_session(client_session_pointer self, client_id_t id, std::string client_name,
+               client_sink_ptr sink, client_limits limits, client_session_deps deps);
 
 } // namespace runrelay::actors

@@ -1,4 +1,4 @@
-#include "actors/client_session.hpp"
+#include "actors/clients/client_session.hpp"
 
 #include "protocol/client_codec.hpp"
 
@@ -10,19 +10,6 @@ namespace runrelay::actors {
 
 using namespace protocol;
 
-bool rate_limiter::allow(clock::time_point now) {
-  if (started_) {
-    std::chrono::duration<double> elapsed = now - last_;
-    tokens_ = std::min(capacity_, tokens_ + elapsed.count() * rate_);
-  }
-  started_ = true;
-  last_ = now;
-  if (tokens_ < 1.0)
-    return false;
-  tokens_ -= 1.0;
-  return true;
-}
-
 namespace {
 
 std::string id_of(const client_message& message) {
@@ -30,7 +17,7 @@ std::string id_of(const client_message& message) {
 }
 
 struct dispatcher {
-  client_session_actor* self;
+  client_session_pointer self;
   client_session_state& st;
 
   void reply(std::string text) const { st.sink->send_frame(make_frame(std::move(text))); }
@@ -79,7 +66,7 @@ struct dispatcher {
   }
 };
 
-void on_client_text(client_session_actor* self, const std::string& text) {
+void on_client_text(client_session_pointer self, const std::string& text) {
   auto& st = self->state;
   ++st.messages;
   auto message = decode_client_message(text);
@@ -96,7 +83,7 @@ void on_client_text(client_session_actor* self, const std::string& text) {
   std::visit(dispatcher{self, st}, message);
 }
 
-actor_stats stats_of(client_session_actor* self) {
+actor_stats_list stats_of(client_session_pointer self) {
   auto& st = self->state;
   actor_stats stats{
       "client_session", "client:" + st.client_name, self->mailbox().size(), {}, {}};
@@ -107,28 +94,30 @@ actor_stats stats_of(client_session_actor* self) {
   stats.counters["rate_limited"] = static_cast<int64_t>(st.rate_limited);
   stats.counters["sends"] = static_cast<int64_t>(st.sends);
   stats.counters["backlog_frames"] = static_cast<int64_t>(st.sink->backlog_frames());
-  return stats;
+  return {stats};
 }
 
 } // namespace
 
-caf::behavior client_session(client_session_actor* self, client_id_t id,
-                             std::string client_name, client_sink_ptr sink,
-                             client_limits limits, client_session_deps deps) {
+client_session_actor::behavior_type
+client_session(client_session_pointer self, client_id_t id, std::string client_name,
+               client_sink_ptr sink, client_limits limits, client_session_deps deps) {
   auto& st = self->state;
   st.limiter = rate_limiter(limits.rate_per_second);
-  self->join(deps.clients);
   ++deps.board->counters.clients_connected;
   ++deps.board->counters.clients_total;
   sink->send_frame(
       make_frame(encode_welcome(client_name, deps.board->relay_id(),
                                 deps.board->upstream().state, limits.heartbeat_ms)));
   // Runs through the exit whatever its cause, after the state is gone: capture by value.
-  self->attach_functor([dedup = deps.dedup, board = deps.board, sink, id] {
-    caf::anon_send(dedup, client_gone_atom::value, id);
-    --board->counters.clients_connected;
-    sink->close(1000, "");
-  });
+  // After a failure the client directory closes the connection with 1011 instead.
+  self->attach_functor(
+      [dedup = deps.dedup, board = deps.board, sink, id](const caf::error& reason) {
+        caf::anon_send(dedup, client_gone_atom::value, id);
+        --board->counters.clients_connected;
+        if (!session_failed(reason))
+          sink->close(1000, "");
+      });
   st.id = id;
   st.client_name = std::move(client_name);
   st.sink = std::move(sink);
@@ -137,9 +126,6 @@ caf::behavior client_session(client_session_actor* self, client_id_t id,
   return {
       [self](client_text_atom, const std::string& text) { on_client_text(self, text); },
       [self](client_closed_atom) { self->quit(); },
-      [self](upstream_status_atom, const frame_ptr& frame) {
-        self->state.sink->send_frame(frame);
-      },
       [self](stats_atom) { return stats_of(self); },
       [self](shutdown_atom, uint16_t code, const std::string& reason) {
         self->state.sink->close(code, reason);

@@ -1,13 +1,13 @@
 #pragma once
 // The dedup filter's map of runs: which run_subscriber serves a run_id, who subscribes
-// to what, and which runs to evict (PROTOCOL.md section 3: a run is retained while it
-// has subscribers, otherwise until run_retention after its last event; at most max_runs,
-// the least recently active run without subscribers going first).
+// to what, and which runs to evict (docs/protocol.md section 3: a run is retained while
+// it has subscribers, otherwise until run_retention after its last event; at most
+// max_runs, the least recently active run without subscribers going first).
 #include "actors/messages.hpp"
-
-#include <caf/actor.hpp>
+#include "actors/runs/run_subscriber.hpp"
 
 #include <chrono>
+#include <deque>
 #include <list>
 #include <optional>
 #include <string>
@@ -24,8 +24,12 @@ public:
   using star_list_ptr = std::shared_ptr<const star_list>;
 
   struct run_entry {
-    caf::actor actor;
-    std::unordered_set<client_id_t> subscribers;
+    run_subscriber_actor actor;
+    // Each subscriber's sink, to subscribe it again on a replacement run actor.
+    std::unordered_map<client_id_t, client_sink_ptr> subscribers;
+    // Arrivals sent to `actor` and not answered yet (outcomes come back in order).
+    std::deque<uint64_t> in_flight;
+    uint64_t accepted = 0; // events the run has numbered, across replacements
     clock::time_point last_activity;
     bool has_events = false;
     std::list<std::string>::iterator recency; // position in least-recently-active order
@@ -35,13 +39,15 @@ public:
       : retention_(retention), max_runs_(max_runs) {}
 
   run_entry* find(const std::string& run_id);
-  run_entry& add(const std::string& run_id, caf::actor actor, clock::time_point now);
+  run_entry& add(const std::string& run_id, run_subscriber_actor actor,
+                 clock::time_point now);
   // An event arrived for the run: it becomes the most recently active.
   void touch(run_entry& entry, clock::time_point now);
-  caf::actor remove(const std::string& run_id);
+  run_subscriber_actor remove(const std::string& run_id);
 
   // Returns false when the client already subscribed to that run.
-  bool add_subscriber(const std::string& run_id, client_id_t client);
+  bool add_subscriber(const std::string& run_id, client_id_t client,
+                      client_sink_ptr sink = nullptr);
   bool remove_subscriber(const std::string& run_id, client_id_t client);
   // Every run the client subscribes to; forgets them.
   std::vector<std::string> take_runs_of(client_id_t client);

@@ -1,4 +1,4 @@
-#include "actors/run_history.hpp"
+#include "actors/runs/run_history.hpp"
 
 namespace runrelay::actors {
 

@@ -1,17 +1,17 @@
-#include "actors/run_subscriber.hpp"
+#include "actors/runs/run_book.hpp"
 
 #include "protocol/client_codec.hpp"
-
-#include <caf/all.hpp>
 
 namespace runrelay::actors {
 
 using protocol::since_position;
 
 run_book::run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
-                   drain_request on_backlog)
+                   drain_request on_backlog, run_start from)
     : run_id_(std::move(run_id)), settings_(settings), fanout_(std::move(fanout)),
-      on_backlog_(std::move(on_backlog)), history_(settings.history_limit) {}
+      on_backlog_(std::move(on_backlog)),
+      history_(settings.history_limit, from.first_seq), history_lost_(from.history_lost) {
+}
 
 run_book::publish_result run_book::publish(const protocol::upstream_event& event,
                                            const star_list_ptr& star) {
@@ -63,7 +63,7 @@ bool run_book::subscribe(const subscribe_cmd& cmd, bool may_wait) {
     start(cmd, history_.next_seq(), false);
     return true;
   case since_position::kind::whole_history:
-    start(cmd, history_.first_seq(), history_.first_seq() > 1);
+    start(cmd, history_.first_seq(), history_.first_seq() > 1 || history_lost_);
     return true;
   case since_position::kind::after_event:
     break;
@@ -205,84 +205,6 @@ void run_book::refresh_star(const star_list_ptr& star) {
   }
   star_filtered_ = std::move(sinks);
   star_dirty_ = false;
-}
-
-caf::behavior run_subscriber(run_subscriber_actor* self, std::string run_id,
-                             run_settings settings, caf::actor dedup,
-                             fanout_port_ptr fanout,
-                             std::shared_ptr<status_board> board) {
-  auto address = self->address();
-  auto on_backlog = [address](client_id_t client, const client_sink_ptr& sink) {
-    sink->notify_when_drained([address, client] {
-      if (auto target = caf::actor_cast<caf::actor>(address))
-        caf::anon_send(target, replay_more_atom::value, client);
-    });
-  };
-  self->state.book = std::make_unique<run_book>(run_id, settings, fanout, on_backlog);
-  // Runs report deliveries to the relay-wide total after each message that made some.
-  auto report = [self, board, reported = std::make_shared<uint64_t>(0)] {
-    auto delivered = self->state.book->delivered();
-    board->counters.events_delivered += delivered - *reported;
-    *reported = delivered;
-  };
-  return {
-      [=](const run_event& event) {
-        auto result = self->state.book->publish(event.event, event.star);
-        if (result.accepted)
-          ++board->counters.events_accepted;
-        else
-          ++board->counters.events_duplicate;
-        self->send(dedup, run_outcome{event.arrival, result.accepted,
-                                      event.event.event_id, std::move(result.envelope),
-                                      std::move(result.star_targets)});
-        report();
-      },
-      [=](const subscribe_cmd& cmd) {
-        auto& st = self->state;
-        bool may_wait = settings.resume_wait.count() > 0;
-        if (!st.book->subscribe(cmd, may_wait)) {
-          auto generation = ++st.wait_generation;
-          st.wait_generations[cmd.client] = generation;
-          self->delayed_send(self, settings.resume_wait, resume_wait_atom::value,
-                             cmd.client, generation);
-        }
-        report();
-      },
-      [=](resume_wait_atom, client_id_t client, uint64_t generation) {
-        auto& st = self->state;
-        auto it = st.wait_generations.find(client);
-        if (it == st.wait_generations.end() || it->second != generation)
-          return;
-        st.wait_generations.erase(it);
-        st.book->resume_timed_out(client);
-        report();
-      },
-      [=](const unsubscribe_cmd& cmd) { self->state.book->unsubscribe(cmd); },
-      [=](client_gone_atom, client_id_t client) {
-        self->state.book->drop_client(client);
-      },
-      [=](replay_more_atom, client_id_t client) {
-        self->state.book->replay_more(client);
-        report();
-      },
-      [=](stats_atom) {
-        auto& book = *self->state.book;
-        actor_stats stats{
-            "run_subscriber", "run:" + run_id, self->mailbox().size(), {}, {}};
-        stats.labels["run_id"] = run_id;
-        stats.labels["status"] = book.summary().status;
-        stats.labels["last_event_id"] = book.summary().last_event_id;
-        stats.counters["event_count"] = static_cast<int64_t>(book.history().last_seq());
-        stats.counters["retained"] = static_cast<int64_t>(book.history().size());
-        stats.counters["subscribers"] = static_cast<int64_t>(book.subscribers());
-        stats.counters["catching_up"] = static_cast<int64_t>(book.catching_up());
-        stats.counters["waiting_for_since"] = static_cast<int64_t>(book.waiting());
-        stats.counters["delivered"] = static_cast<int64_t>(book.delivered());
-        stats.counters["duplicates"] = static_cast<int64_t>(book.duplicates());
-        return stats;
-      },
-      [=](shutdown_atom) { self->quit(); },
-  };
 }
 
 } // namespace runrelay::actors

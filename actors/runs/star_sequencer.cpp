@@ -1,4 +1,4 @@
-#include "actors/star_sequencer.hpp"
+#include "actors/runs/star_sequencer.hpp"
 
 namespace runrelay::actors {
 

@@ -1,4 +1,4 @@
-#include "actors/upstream_session.hpp"
+#include "actors/upstream/upstream_session.hpp"
 
 #include "protocol/upstream_codec.hpp"
 
@@ -11,19 +11,19 @@ namespace runrelay::actors {
 
 namespace {
 
-void lose(upstream_session_actor* self, const std::string& reason) {
+void lose(upstream_session_pointer self, const std::string& reason) {
   spdlog::warn("upstream_session: connection lost: {}", reason);
   self->quit(caf::make_error(caf::sec::runtime_error, reason));
 }
 
-void schedule_timers(upstream_session_actor* self,
+void schedule_timers(upstream_session_pointer self,
                      const upstream_session_settings& settings) {
   auto generation = self->state.timer_generation;
   self->delayed_send(self, settings.ping_interval, ping_tick_atom::value, generation);
   self->delayed_send(self, settings.idle_timeout, idle_check_atom::value, generation);
 }
 
-void take_frame(upstream_session_actor* self, const caf::actor& dedup,
+void take_frame(upstream_session_pointer self, const dedup_filter_actor& dedup,
                 status_board& board, const std::string& text, bool binary) {
   auto& st = self->state;
   ++st.frames;
@@ -49,15 +49,41 @@ void take_frame(upstream_session_actor* self, const caf::actor& dedup,
   }
 }
 
+void send_hello(upstream_session_pointer self, const upstream_session_settings& settings,
+                const std::string& resume_after, bool known) {
+  auto& st = self->state;
+  st.link->send_text(protocol::encode_hello(
+      settings.relay_id,
+      known ? std::optional<std::string>{resume_after} : std::nullopt));
+  st.handshake_done = true;
+  spdlog::info("upstream_session: connected, hello sent (resume_after {})",
+               known ? resume_after : "null");
+  schedule_timers(self, settings);
+}
+
+actor_stats_list stats_of(upstream_session_pointer self) {
+  auto& st = self->state;
+  actor_stats stats{
+      "upstream_session", "upstream_session", self->mailbox().size(), {}, {}};
+  stats.labels["handshake"] = st.handshake_done ? "done" : "pending";
+  stats.counters["frames"] = static_cast<int64_t>(st.frames);
+  stats.counters["events"] = static_cast<int64_t>(st.events);
+  stats.counters["rejected"] = static_cast<int64_t>(st.rejected);
+  stats.counters["pings_answered"] = static_cast<int64_t>(st.pings_answered);
+  stats.counters["written"] = static_cast<int64_t>(st.written);
+  return {stats};
+}
+
 } // namespace
 
-caf::behavior upstream_session(upstream_session_actor* self, caf::actor supervisor,
-                               caf::actor dedup, upstream_dialer dial,
-                               upstream_session_settings settings,
-                               std::shared_ptr<status_board> board) {
+upstream_session_actor::behavior_type
+upstream_session(upstream_session_pointer self, session_owner_actor supervisor,
+                 dedup_filter_actor dedup, upstream_dialer dial,
+                 upstream_session_settings settings,
+                 std::shared_ptr<status_board> board) {
   auto& st = self->state;
   st.idle = idle_watch(settings.idle_timeout);
-  st.link = dial(caf::actor_cast<caf::actor>(self));
+  st.link = dial(link_owner_actor{self});
   // The link holds this actor's handle until it reports link_down; closing it on exit
   // (state is gone by then, so capture the pointer) breaks the cycle either way.
   self->attach_functor([link = st.link] { link->close(); });
@@ -66,15 +92,8 @@ caf::behavior upstream_session(upstream_session_actor* self, caf::actor supervis
         self->state.idle.heard(self->clock().now());
         self->request(dedup, caf::infinite, resume_point_atom::value)
             .then([=](const std::string& resume_after, bool known) {
-              auto& st = self->state;
-              st.link->send_text(protocol::encode_hello(
-                  settings.relay_id,
-                  known ? std::optional<std::string>{resume_after} : std::nullopt));
-              st.handshake_done = true;
-              spdlog::info("upstream_session: connected, hello sent (resume_after {})",
-                           known ? resume_after : "null");
+              send_hello(self, settings, resume_after, known);
               self->send(supervisor, connected_atom::value);
-              schedule_timers(self, settings);
             });
       },
       [=](link_frame_atom, const std::string& text, bool binary) {
@@ -105,18 +124,7 @@ caf::behavior upstream_session(upstream_session_actor* self, caf::actor supervis
         self->delayed_send(self, st.idle.remaining(now), idle_check_atom::value,
                            generation);
       },
-      [=](stats_atom) {
-        auto& st = self->state;
-        actor_stats stats{
-            "upstream_session", "upstream_session", self->mailbox().size(), {}, {}};
-        stats.labels["handshake"] = st.handshake_done ? "done" : "pending";
-        stats.counters["frames"] = static_cast<int64_t>(st.frames);
-        stats.counters["events"] = static_cast<int64_t>(st.events);
-        stats.counters["rejected"] = static_cast<int64_t>(st.rejected);
-        stats.counters["pings_answered"] = static_cast<int64_t>(st.pings_answered);
-        stats.counters["written"] = static_cast<int64_t>(st.written);
-        return stats;
-      },
+      [=](stats_atom) { return stats_of(self); },
   };
 }
 

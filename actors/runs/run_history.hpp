@@ -21,7 +21,9 @@ public:
     protocol::frame_ptr envelope;
   };
 
-  explicit run_history(std::size_t limit) : limit_(limit) {}
+  // `first_seq` > 1 continues the numbering of a history that was lost.
+  explicit run_history(std::size_t limit, uint64_t first_seq = 1)
+      : limit_(limit), last_seq_(first_seq > 0 ? first_seq - 1 : 0) {}
 
   bool contains(const std::string& event_id) const { return by_id_.count(event_id) > 0; }
   std::optional<uint64_t> seq_of(const std::string& event_id) const;

@@ -1,27 +1,13 @@
-#include "actors/upstream_queue.hpp"
+#include "actors/upstream/upstream_queue.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
 namespace runrelay::actors {
 
-bool bounded_queue::push(std::string data) {
-  items_.push_back(std::move(data));
-  if (items_.size() <= capacity_)
-    return false;
-  items_.pop_front();
-  ++dropped_;
-  return true;
-}
-
-std::deque<std::string> bounded_queue::take_all() {
-  std::deque<std::string> taken;
-  taken.swap(items_);
-  return taken;
-}
-
-caf::behavior upstream_queue(upstream_queue_actor* self, std::size_t capacity,
-                             std::shared_ptr<status_board> board) {
+upstream_queue_actor::behavior_type upstream_queue(upstream_queue_pointer self,
+                                                   std::size_t capacity,
+                                                   std::shared_ptr<status_board> board) {
   self->state.queue = std::make_unique<bounded_queue>(capacity);
   return {
       [=](send_upstream_atom, std::string& data) {
@@ -37,7 +23,7 @@ caf::behavior upstream_queue(upstream_queue_actor* self, std::size_t capacity,
         board->counters.queue_depth = st.queue->size();
         return false;
       },
-      [=](upstream_ready_atom, const caf::actor& session) {
+      [=](upstream_ready_atom, const upstream_session_actor& session) {
         auto& st = self->state;
         st.session = session;
         auto waiting = st.queue->take_all();
@@ -59,7 +45,7 @@ caf::behavior upstream_queue(upstream_queue_actor* self, std::size_t capacity,
         stats.counters["sent"] = static_cast<int64_t>(st.sent);
         stats.counters["queued"] = static_cast<int64_t>(st.queued);
         stats.counters["flushed"] = static_cast<int64_t>(st.flushed);
-        return stats;
+        return actor_stats_list{stats};
       },
       [=](shutdown_atom) { self->quit(); },
   };

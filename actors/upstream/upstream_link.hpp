@@ -1,13 +1,9 @@
 #pragma once
 // The upstream session actor's view of its WebSocket: Beast stays in services/.
-//
-// A link reports to its owner actor with anonymous messages, in this order:
-//   (link_up_atom)                          the handshake succeeded
-//   (link_frame_atom, std::string, bool)    a message arrived (text, is_binary)
-//   (link_alive_atom)                       a control frame (pong, ping) arrived
-//   (link_down_atom, std::string reason)    the connection is gone; nothing follows
-// After link_down the link drops its owner handle, so neither keeps the other alive.
-#include <caf/actor.hpp>
+#include "actors/messages.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +11,18 @@
 #include <string>
 
 namespace runrelay::actors {
+
+// What a link reports to its owner, with anonymous messages, in this order:
+using link_owner_actor = caf::typed_actor<
+    // the handshake succeeded
+    caf::reacts_to<link_up_atom>,
+    // a message arrived (text, is_binary)
+    caf::reacts_to<link_frame_atom, std::string, bool>,
+    // a control frame (pong, ping) arrived
+    caf::reacts_to<link_alive_atom>,
+    // the connection is gone (reason); nothing follows
+    caf::reacts_to<link_down_atom, std::string>>;
+// After link_down the link drops its owner handle, so neither keeps the other alive.
 
 class upstream_link {
 public:
@@ -30,6 +38,6 @@ public:
 using upstream_link_ptr = std::shared_ptr<upstream_link>;
 
 // Starts dialling and returns at once; the outcome arrives as link_up or link_down.
-using upstream_dialer = std::function<upstream_link_ptr(caf::actor owner)>;
+using upstream_dialer = std::function<upstream_link_ptr(link_owner_actor owner)>;
 
 } // namespace runrelay::actors
