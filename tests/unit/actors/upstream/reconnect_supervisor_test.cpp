@@ -1,8 +1,8 @@
 // The reconnect_supervisor actor on the test coordinator: when it dials (spawns a
-// session), how long it waits, what it tells the queue, the clients group and the status
-// board. Sessions are fakes the test makes "handshake" or die. (reconnect_policy's
-// arithmetic on its own: reconnect_policy_test.)
-#include "actors/reconnect_supervisor.hpp"
+// session), how long it waits, what it tells the queue, every client (through the
+// fan-out) and the status board. Sessions are fakes the test makes "handshake" or die.
+// (reconnect_policy's arithmetic on its own: reconnect_policy_test.)
+#include "actors/upstream/reconnect_supervisor.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -12,45 +12,60 @@ using runrelay::actors::actor_stats;
 using runrelay::actors::actor_stats_list;
 using runrelay::actors::backoff_settings;
 using runrelay::actors::connected_atom;
+using runrelay::actors::idle_check_atom;
+using runrelay::actors::link_alive_atom;
+using runrelay::actors::link_down_atom;
+using runrelay::actors::link_frame_atom;
+using runrelay::actors::link_up_atom;
+using runrelay::actors::ping_tick_atom;
 using runrelay::actors::reconnect_atom;
+using runrelay::actors::session_owner_actor;
 using runrelay::actors::stats_atom;
 using runrelay::actors::status_board;
 using runrelay::actors::upstream_lost_atom;
+using runrelay::actors::upstream_queue_actor;
 using runrelay::actors::upstream_ready_atom;
-using runrelay::actors::upstream_status_atom;
+using runrelay::actors::upstream_session_actor;
+using runrelay::actors::write_upstream_atom;
 using runrelay::protocol::frame_ptr;
 using runrelay::protocol::to_string;
 using std::chrono::milliseconds;
 
 namespace {
 
-// Stands in for upstream_session: (connected_atom) from the test makes it report its
+// Stands in for upstream_session: (link_up_atom) from the test makes it report its
 // handshake to the supervisor, as the real one does after hello.
-caf::behavior fake_session(caf::event_based_actor* self, caf::actor supervisor) {
+upstream_session_actor::behavior_type fake_session(upstream_session_actor::pointer self,
+                                                   session_owner_actor supervisor) {
   return {
-      [=](connected_atom) { self->send(supervisor, connected_atom::value); },
+      [=](link_up_atom) { self->send(supervisor, connected_atom::value); },
+      [](link_frame_atom, const std::string&, bool) {},
+      [](link_alive_atom) {},
+      [](link_down_atom, const std::string&) {},
+      [](write_upstream_atom, const std::string&) {},
+      [](ping_tick_atom, uint64_t) {},
+      [](idle_check_atom, uint64_t) {},
       [](stats_atom) {
-        return actor_stats{"upstream_session", "fake", 0, {}, {}};
+        return actor_stats_list{actor_stats{"upstream_session", "fake", 0, {}, {}}};
       },
   };
 }
 
 struct supervisor_fixture : actor_fixture {
   supervisor_fixture() {
-    spawn_group_probe(group_log, clients);
-    queue = spawn_probe(queue_log);
+    queue = spawn_probe_as<upstream_queue_actor>(queue_log);
     run();
   }
 
-  caf::actor start(backoff_settings settings, uint64_t seed = 1) {
-    auto spawner = [this](caf::event_based_actor* sup) {
-      auto session = sup->spawn(fake_session, caf::actor_cast<caf::actor>(sup));
+  runrelay::actors::supervisor_actor start(backoff_settings settings, uint64_t seed = 1) {
+    auto spawner = [this](runrelay::actors::supervisor_pointer sup) {
+      auto session = sup->spawn(fake_session, session_owner_actor{sup});
       sessions.push_back(session);
-      spawned.push_back(session);
+      spawned.push_back(caf::actor_cast<caf::actor>(session));
       return session;
     };
     supervisor = spawn(runrelay::actors::reconnect_supervisor, settings, seed, spawner,
-                       queue, clients, board);
+                       runrelay::actors::supervisor_deps{queue, fanout, board});
     run();
     return supervisor;
   }
@@ -60,7 +75,7 @@ struct supervisor_fixture : actor_fixture {
     run();
   }
   void handshake(std::size_t index) {
-    caf::anon_send(sessions.at(index), connected_atom::value);
+    caf::anon_send(sessions.at(index), link_up_atom::value);
     run();
   }
   // The next dial comes exactly `delay` after the wait started, not a millisecond early.
@@ -71,11 +86,11 @@ struct supervisor_fixture : actor_fixture {
     advance(milliseconds(1));
     BOOST_TEST_REQUIRE(sessions.size() == before + 1);
   }
-  // Every `upstream` frame the clients group has seen, in order.
+  // Every `upstream` frame broadcast to the clients, in order.
   std::vector<std::string> announced() const {
     std::vector<std::string> result;
-    for (auto& msg : group_log->of<upstream_status_atom, frame_ptr>())
-      result.push_back(*msg.get_as<frame_ptr>(1));
+    for (auto& frame : fanout->broadcasts)
+      result.push_back(*frame);
     return result;
   }
   std::string board_state() const {
@@ -83,12 +98,11 @@ struct supervisor_fixture : actor_fixture {
   }
 
   std::shared_ptr<status_board> board = std::make_shared<status_board>("relay-1");
-  caf::group clients = sys.groups().anonymous();
-  probe_log_ptr group_log = std::make_shared<probe_log>();
+  std::shared_ptr<inline_fanout> fanout = std::make_shared<inline_fanout>();
   probe_log_ptr queue_log = std::make_shared<probe_log>();
-  caf::actor queue;
-  caf::actor supervisor;
-  std::vector<caf::actor> sessions;
+  upstream_queue_actor queue;
+  runrelay::actors::supervisor_actor supervisor;
+  std::vector<upstream_session_actor> sessions;
 };
 
 backoff_settings exact(uint32_t max_attempts = 0) {
@@ -147,15 +161,15 @@ BOOST_AUTO_TEST_CASE(jittered_wait_is_the_announced_retry_in_ms) {
   }
 }
 
-BOOST_AUTO_TEST_CASE(handshake_tells_queue_group_and_board) {
+BOOST_AUTO_TEST_CASE(handshake_tells_queue_clients_and_board) {
   start(exact());
   handshake(0);
   BOOST_TEST(board_state() == "connected");
   BOOST_TEST(board->upstream().attempt == 0u);
   BOOST_TEST(board->counters.upstream_reconnects.load() == 0u);
-  auto ready = queue_log->of<upstream_ready_atom, caf::actor>();
+  auto ready = queue_log->of<upstream_ready_atom, upstream_session_actor>();
   BOOST_TEST_REQUIRE(ready.size() == 1u);
-  BOOST_TEST((ready[0].get_as<caf::actor>(1) == sessions[0]));
+  BOOST_TEST((ready[0].get_as<upstream_session_actor>(1) == sessions[0]));
   BOOST_TEST(announced().back() ==
              R"({"type":"upstream","state":"connected","attempt":0,"retry_in_ms":null})");
 }
@@ -180,7 +194,7 @@ BOOST_AUTO_TEST_CASE(loss_after_handshake_restarts_at_base) {
   expect_dial_after(milliseconds(2000));
   handshake(4);
   BOOST_TEST(board->counters.upstream_reconnects.load() == 2u);
-  BOOST_TEST((queue_log->count<upstream_ready_atom, caf::actor>() == 2u));
+  BOOST_TEST((queue_log->count<upstream_ready_atom, upstream_session_actor>() == 2u));
 }
 
 BOOST_AUTO_TEST_CASE(handshake_from_a_replaced_session_is_ignored) {
@@ -188,8 +202,8 @@ BOOST_AUTO_TEST_CASE(handshake_from_a_replaced_session_is_ignored) {
   lose(0);
   BOOST_TEST((ask<bool, std::string>(supervisor, reconnect_atom::value).has_value()));
   // sessions[0] is dead; a fresh stand-in claiming a handshake is not the session.
-  auto impostor = spawn(fake_session, supervisor);
-  caf::anon_send(impostor, connected_atom::value);
+  auto impostor = spawn(fake_session, session_owner_actor{supervisor});
+  caf::anon_send(impostor, link_up_atom::value);
   run();
   BOOST_TEST(board_state() == "connecting");
   BOOST_TEST(queue_log->messages.empty());
@@ -256,7 +270,7 @@ BOOST_AUTO_TEST_CASE(manual_reconnect_during_a_dial_replaces_the_session) {
   expect_dial_after(milliseconds(2000)); // dial 2 in progress
   auto watcher_log = std::make_shared<probe_log>();
   auto watcher = spawn_probe(watcher_log);
-  caf::anon_send(watcher, probe_watch_atom::value, sessions[1]);
+  watch(watcher, sessions[1]);
   run();
   auto reply = ask<bool, std::string>(supervisor, reconnect_atom::value);
   BOOST_TEST_REQUIRE(reply.has_value());
@@ -283,8 +297,8 @@ BOOST_AUTO_TEST_CASE(manual_reconnect_rejected_while_connecting_or_connected) {
   BOOST_TEST(board_state() == "connected");
 }
 
-// PROTOCOL.md section 2: retry_in_ms "is null when no dial is scheduled (..., or while a
-// dial is in progress)": the dial that ends a wait clears it on the status board.
+// docs/protocol.md section 2: retry_in_ms "is null when no dial is scheduled (..., or
+// while a dial is in progress)": the dial that ends a wait clears it on the status board.
 BOOST_AUTO_TEST_CASE(retry_in_ms_is_null_while_a_dial_is_in_progress) {
   start(exact());
   lose(0);
@@ -311,6 +325,22 @@ BOOST_AUTO_TEST_CASE(stats_include_the_session_when_there_is_one) {
   BOOST_TEST_REQUIRE(std::get<0>(*own).size() == 1u);
   BOOST_TEST(std::get<0>(*own)[0].labels.at("state") == "reconnecting");
   BOOST_TEST(std::get<0>(*own)[0].counters.at("failed_in_row") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_session_is_a_lost_connection) {
+  start(exact());
+  handshake(0);
+  caf::anon_send_exit(sessions.at(0), caf::exit_reason::kill);
+  run();
+  BOOST_TEST(board_state() == "reconnecting");
+  BOOST_TEST(board->upstream().attempt == 1u);
+  BOOST_TEST(queue_log->count<upstream_lost_atom>() == 1u);
+  BOOST_TEST(
+      announced().back() ==
+      R"({"type":"upstream","state":"reconnecting","attempt":1,"retry_in_ms":1000})");
+  expect_dial_after(milliseconds(1000));
+  handshake(1);
+  BOOST_TEST(board_state() == "connected");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

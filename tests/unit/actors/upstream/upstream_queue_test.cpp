@@ -1,19 +1,21 @@
-// PROTOCOL.md section 1: client `send`s wait in a bounded drop-oldest queue while
+// docs/protocol.md section 1: client `send`s wait in a bounded drop-oldest queue while
 // upstream is not connected and are flushed first-in first-out on reconnect.
 // bounded_queue on its own, then the upstream_queue actor with a probe as the session.
-#include "actors/upstream_queue.hpp"
+#include "actors/upstream/upstream_queue.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace runrelay::test;
 using runrelay::actors::actor_stats;
+using runrelay::actors::actor_stats_list;
 using runrelay::actors::bounded_queue;
 using runrelay::actors::send_upstream_atom;
 using runrelay::actors::stats_atom;
 using runrelay::actors::status_board;
 using runrelay::actors::upstream_lost_atom;
 using runrelay::actors::upstream_ready_atom;
+using runrelay::actors::upstream_session_actor;
 using runrelay::actors::write_upstream_atom;
 using strings = std::vector<std::string>;
 
@@ -22,7 +24,7 @@ namespace {
 struct queue_fixture : actor_fixture {
   void start(std::size_t capacity) {
     queue = spawn(runrelay::actors::upstream_queue, capacity, board);
-    session = spawn_probe(session_log);
+    session = spawn_probe_as<upstream_session_actor>(session_log);
     run();
   }
   // The queue's answer: true when written now ("sent"), false when queued.
@@ -40,8 +42,8 @@ struct queue_fixture : actor_fixture {
 
   std::shared_ptr<status_board> board = std::make_shared<status_board>("relay-1");
   probe_log_ptr session_log = std::make_shared<probe_log>();
-  caf::actor queue;
-  caf::actor session;
+  runrelay::actors::upstream_queue_actor queue;
+  upstream_session_actor session;
 };
 
 } // namespace
@@ -78,11 +80,11 @@ BOOST_AUTO_TEST_CASE(a_full_queue_drops_its_oldest_and_counts_it) {
   send("4");
   BOOST_TEST(board->counters.queue_dropped.load() == 2u);
   BOOST_TEST(board->counters.queue_depth.load() == 2u);
-  auto stats = ask<actor_stats>(queue, stats_atom::value);
+  auto stats = ask<actor_stats_list>(queue, stats_atom::value);
   BOOST_TEST_REQUIRE(stats.has_value());
-  BOOST_TEST(std::get<0>(*stats).counters.at("dropped") == 2);
-  BOOST_TEST(std::get<0>(*stats).counters.at("depth") == 2);
-  BOOST_TEST(std::get<0>(*stats).counters.at("capacity") == 2);
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("dropped") == 2);
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("depth") == 2);
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("capacity") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(ready_flushes_in_order_then_writes_straight_through) {
@@ -97,10 +99,10 @@ BOOST_AUTO_TEST_CASE(ready_flushes_in_order_then_writes_straight_through) {
   BOOST_TEST(board->counters.queue_depth.load() == 0u);
   BOOST_TEST(send("5"));
   BOOST_TEST(written() == (strings{"2", "3", "4", "5"}));
-  auto stats = ask<actor_stats>(queue, stats_atom::value);
+  auto stats = ask<actor_stats_list>(queue, stats_atom::value);
   BOOST_TEST_REQUIRE(stats.has_value());
-  BOOST_TEST(std::get<0>(*stats).counters.at("flushed") == 3);
-  BOOST_TEST(std::get<0>(*stats).counters.at("sent") == 1);
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("flushed") == 3);
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("sent") == 1);
 }
 
 BOOST_AUTO_TEST_CASE(lost_queues_again_until_the_next_session) {
@@ -114,7 +116,7 @@ BOOST_AUTO_TEST_CASE(lost_queues_again_until_the_next_session) {
   BOOST_TEST(!send("c"));
   BOOST_TEST(written() == strings{"a"});
   auto next_log = std::make_shared<probe_log>();
-  auto next = spawn_probe(next_log);
+  auto next = spawn_probe_as<upstream_session_actor>(next_log);
   caf::anon_send(queue, upstream_ready_atom::value, next);
   run();
   auto flushed = next_log->of<write_upstream_atom, std::string>();

@@ -1,14 +1,16 @@
-// PROTOCOL.md section 1 from one upstream connection's side: idle_watch on synthetic
+// docs/protocol.md section 1 from one upstream connection's side: idle_watch on synthetic
 // time, then the upstream_session actor over a fake link, with probes standing in for
 // its supervisor and the dedup filter.
-#include "actors/upstream_session.hpp"
+#include "actors/upstream/upstream_session.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 using namespace runrelay::test;
 using runrelay::actors::actor_stats;
+using runrelay::actors::actor_stats_list;
 using runrelay::actors::connected_atom;
+using runrelay::actors::dedup_filter_actor;
 using runrelay::actors::idle_watch;
 using runrelay::actors::link_alive_atom;
 using runrelay::actors::link_down_atom;
@@ -28,19 +30,21 @@ struct session_fixture : actor_fixture {
   void start(milliseconds ping = milliseconds(1000),
              milliseconds idle = milliseconds(100)) {
     supervisor = spawn_probe(supervisor_log);
-    dedup = spawn_probe(dedup_log, [this](const caf::message& msg) {
-      return msg.match_element<resume_point_atom>(0)
-                 ? caf::make_message(resume_id, resume_known)
-                 : caf::message{};
-    });
-    auto dial = [this](caf::actor owner) {
+    dedup =
+        spawn_probe_as<dedup_filter_actor>(dedup_log, [this](const caf::message& msg) {
+          return msg.match_element<resume_point_atom>(0)
+                     ? caf::make_message(resume_id, resume_known)
+                     : caf::message{};
+        });
+    auto dial = [this](runrelay::actors::link_owner_actor owner) {
       ++dials;
       link->owner = std::move(owner);
       return std::static_pointer_cast<runrelay::actors::upstream_link>(link);
     };
-    session = spawn(runrelay::actors::upstream_session, supervisor, dedup, dial,
-                    upstream_session_settings{"relay-1", ping, idle}, board);
-    caf::anon_send(supervisor, probe_watch_atom::value, session);
+    session = spawn(runrelay::actors::upstream_session,
+                    caf::actor_cast<runrelay::actors::session_owner_actor>(supervisor),
+                    dedup, dial, upstream_session_settings{"relay-1", ping, idle}, board);
+    watch(supervisor, session);
     run();
   }
   void up() {
@@ -67,8 +71,8 @@ struct session_fixture : actor_fixture {
   bool resume_known = true;
   int dials = 0;
   caf::actor supervisor;
-  caf::actor dedup;
-  caf::actor session;
+  dedup_filter_actor dedup;
+  runrelay::actors::upstream_session_actor session;
 };
 
 } // namespace
@@ -90,7 +94,7 @@ BOOST_AUTO_TEST_CASE(idle_watch_expires_exactly_after_the_timeout) {
 BOOST_AUTO_TEST_CASE(dials_at_once_and_waits_for_the_handshake) {
   start();
   BOOST_TEST(dials == 1);
-  BOOST_TEST((link->owner == session));
+  BOOST_TEST((link->owner.address() == session.address()));
   BOOST_TEST(link->texts.empty());
   BOOST_TEST(supervisor_log->messages.empty());
   BOOST_TEST(dedup_log->messages.empty());
@@ -153,12 +157,12 @@ BOOST_AUTO_TEST_CASE(garbage_is_rejected_and_counted_and_the_session_stays) {
   BOOST_TEST(board->counters.events_rejected.load() == 4u);
   BOOST_TEST(events().size() == 1u);
   BOOST_TEST(!exited());
-  auto stats = ask<actor_stats>(session, stats_atom::value);
+  auto stats = ask<actor_stats_list>(session, stats_atom::value);
   BOOST_TEST_REQUIRE(stats.has_value());
-  BOOST_TEST(std::get<0>(*stats).kind == "upstream_session");
-  BOOST_TEST(std::get<0>(*stats).counters.at("rejected") == 4);
-  BOOST_TEST(std::get<0>(*stats).counters.at("frames") == 4);
-  BOOST_TEST(std::get<0>(*stats).labels.at("handshake") == "done");
+  BOOST_TEST(std::get<0>(*stats).at(0).kind == "upstream_session");
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("rejected") == 4);
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("frames") == 4);
+  BOOST_TEST(std::get<0>(*stats).at(0).labels.at("handshake") == "done");
 }
 
 BOOST_AUTO_TEST_CASE(link_down_ends_the_session) {

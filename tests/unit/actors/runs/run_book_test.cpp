@@ -1,7 +1,7 @@
 // run_book, the run subscriber's decisions without an actor (PROTOCOL.md section 2:
 // subscribe/since/gap, replay then live, each event once per connection). The actor
 // around it: run_subscriber_test.
-#include "actors/run_subscriber.hpp"
+#include "actors/runs/run_subscriber.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // PROTOCOL.md section 1, "Reconnect and connection state": reconnect_policy, the
 // reconnect supervisor's decisions without an actor (the actor:
 // reconnect_supervisor_test).
-#include "actors/reconnect_supervisor.hpp"
+#include "actors/upstream/reconnect_supervisor.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,6 +1,6 @@
 // PROTOCOL.md section 2 from one client's side: rate_limiter on synthetic time, then the
 // client_session actor with probes standing in for the dedup filter and the queue.
-#include "actors/client_session.hpp"
+#include "actors/clients/client_session.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <boost/json.hpp>
@@ -8,6 +8,7 @@
 
 using namespace runrelay::test;
 using runrelay::actors::actor_stats;
+using runrelay::actors::actor_stats_list;
 using runrelay::actors::client_closed_atom;
 using runrelay::actors::client_gone_atom;
 using runrelay::actors::client_id_t;
@@ -21,7 +22,6 @@ using runrelay::actors::stats_atom;
 using runrelay::actors::status_board;
 using runrelay::actors::subscribe_cmd;
 using runrelay::actors::unsubscribe_cmd;
-using runrelay::actors::upstream_status_atom;
 using runrelay::protocol::since_position;
 using runrelay::protocol::upstream_state;
 using std::chrono::milliseconds;
@@ -34,13 +34,15 @@ const rate_limiter::clock::time_point t0 =
 struct session_fixture : actor_fixture {
   void start(client_limits limits = {}) {
     board->set_upstream({upstream_state::connected, 0, std::nullopt});
-    dedup = spawn_probe(dedup_log);
-    queue = spawn_probe(queue_log, [this](const caf::message& msg) {
-      return msg.match_element<send_upstream_atom>(0) ? caf::make_message(queue_answer)
-                                                      : caf::message{};
-    });
+    dedup = spawn_probe_as<runrelay::actors::dedup_filter_actor>(dedup_log);
+    queue = spawn_probe_as<runrelay::actors::upstream_queue_actor>(
+        queue_log, [this](const caf::message& msg) {
+          return msg.match_element<send_upstream_atom>(0)
+                     ? caf::make_message(queue_answer)
+                     : caf::message{};
+        });
     session = spawn(runrelay::actors::client_session, client_id_t{7}, std::string{"c7"},
-                    sink, limits, client_session_deps{dedup, queue, clients, board});
+                    sink, limits, client_session_deps{dedup, queue, board});
     run();
   }
   void say(const std::string& text) {
@@ -57,13 +59,12 @@ struct session_fixture : actor_fixture {
 
   std::shared_ptr<status_board> board = std::make_shared<status_board>("relay-1");
   std::shared_ptr<recording_sink> sink = std::make_shared<recording_sink>();
-  caf::group clients = sys.groups().anonymous();
   probe_log_ptr dedup_log = std::make_shared<probe_log>();
   probe_log_ptr queue_log = std::make_shared<probe_log>();
   bool queue_answer = true;
-  caf::actor dedup;
-  caf::actor queue;
-  caf::actor session;
+  runrelay::actors::dedup_filter_actor dedup;
+  runrelay::actors::upstream_queue_actor queue;
+  runrelay::actors::client_session_actor session;
 };
 
 client_limits limits(std::size_t max_subscriptions, double rate = 100) {
@@ -201,16 +202,6 @@ BOOST_AUTO_TEST_CASE(send_is_acked_sent_or_queued_as_the_queue_says) {
                   1) == R"("hi")"));
 }
 
-BOOST_AUTO_TEST_CASE(upstream_status_from_the_group_is_passed_on) {
-  start();
-  auto frame = runrelay::protocol::make_frame(
-      R"({"type":"upstream","state":"reconnecting","attempt":1,"retry_in_ms":1000})");
-  caf::anon_send(clients, upstream_status_atom::value, frame);
-  run();
-  BOOST_TEST_REQUIRE(sink->frames.size() == 2u);
-  BOOST_TEST(sink->frames[1].get() == frame.get());
-}
-
 BOOST_AUTO_TEST_CASE(client_closed_ends_the_session_and_tells_dedup) {
   start();
   caf::anon_send(session, client_closed_atom::value);
@@ -219,7 +210,8 @@ BOOST_AUTO_TEST_CASE(client_closed_ends_the_session_and_tells_dedup) {
   BOOST_TEST_REQUIRE(gone.size() == 1u);
   BOOST_TEST(gone[0].get_as<client_id_t>(1) == 7u);
   BOOST_TEST(board->counters.clients_connected.load() == 0u);
-  BOOST_TEST(!ask<actor_stats>(session, stats_atom::value).has_value()); // it has quit
+  BOOST_TEST(
+      !ask<actor_stats_list>(session, stats_atom::value).has_value()); // it has quit
 }
 
 BOOST_AUTO_TEST_CASE(shutdown_closes_the_client_with_the_given_code) {
@@ -237,9 +229,9 @@ BOOST_AUTO_TEST_CASE(stats_name_the_client) {
   start();
   say(R"({"type":"subscribe","run_id":"r1"})");
   say("{");
-  auto reply = ask<actor_stats>(session, stats_atom::value);
+  auto reply = ask<actor_stats_list>(session, stats_atom::value);
   BOOST_TEST_REQUIRE(reply.has_value());
-  auto& stats = std::get<0>(*reply);
+  auto& stats = std::get<0>(*reply).at(0);
   BOOST_TEST(stats.kind == "client_session");
   BOOST_TEST(stats.name.find("c7") != std::string::npos);
   BOOST_TEST(stats.labels.at("client_id") == "c7");

@@ -1,6 +1,6 @@
 // star_sequencer: puts the runs' outcomes back in arrival order for "*" subscribers and
 // resume_after, and never stalls for good on an outcome that does not come.
-#include "actors/star_sequencer.hpp"
+#include "actors/runs/star_sequencer.hpp"
 
 #include <boost/test/unit_test.hpp>
 

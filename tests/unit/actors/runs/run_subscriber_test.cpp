@@ -1,7 +1,7 @@
 // The run_subscriber actor on the test coordinator: what it reports to the dedup filter
 // and the board, its resume wait timer, and chunked replay driven by the sink's drain
 // callback. (The decisions themselves: run_book_test.)
-#include "actors/run_subscriber.hpp"
+#include "actors/runs/run_subscriber.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -10,6 +10,7 @@
 
 using namespace runrelay::test;
 using runrelay::actors::actor_stats;
+using runrelay::actors::actor_stats_list;
 using runrelay::actors::client_gone_atom;
 using runrelay::actors::client_id_t;
 using runrelay::actors::client_sink_ptr;
@@ -38,9 +39,9 @@ run_event make_event(const std::string& id, uint64_t arrival) {
 
 struct run_fixture : actor_fixture {
   void start(run_settings settings) {
-    dedup = spawn_probe(dedup_log);
+    dedup = spawn_probe_as<runrelay::actors::run_outcome_sink>(dedup_log);
     run_actor = spawn(runrelay::actors::run_subscriber, std::string{"r1"}, settings,
-                      dedup, fanout, board);
+                      runrelay::actors::run_start{}, dedup, fanout, board);
     run();
   }
   void publish(const std::string& id, uint64_t arrival) {
@@ -57,8 +58,8 @@ struct run_fixture : actor_fixture {
   std::shared_ptr<inline_fanout> fanout = std::make_shared<inline_fanout>();
   std::shared_ptr<recording_sink> sink = std::make_shared<recording_sink>();
   probe_log_ptr dedup_log = std::make_shared<probe_log>();
-  caf::actor dedup;
-  caf::actor run_actor;
+  runrelay::actors::run_outcome_sink dedup;
+  runrelay::actors::run_subscriber_actor run_actor;
 
   std::vector<run_outcome> outcomes_seen() const {
     std::vector<run_outcome> result;
@@ -218,9 +219,9 @@ BOOST_AUTO_TEST_CASE(stats_describe_the_run) {
   publish("e1", 1);
   publish("e2", 2);
   subscribe({since_position::kind::after_event, "e7"});
-  auto reply = ask<actor_stats>(run_actor, stats_atom::value);
+  auto reply = ask<actor_stats_list>(run_actor, stats_atom::value);
   BOOST_TEST_REQUIRE(reply.has_value());
-  auto& stats = std::get<0>(*reply);
+  auto& stats = std::get<0>(*reply).at(0);
   BOOST_TEST(stats.kind == "run_subscriber");
   BOOST_TEST(stats.name.find("r1") != std::string::npos);
   BOOST_TEST(stats.labels.at("run_id") == "r1");
@@ -229,7 +230,7 @@ BOOST_AUTO_TEST_CASE(stats_describe_the_run) {
   BOOST_TEST(stats.counters.at("waiting_for_since") == 1);
   caf::anon_send(run_actor, shutdown_atom::value);
   run();
-  BOOST_TEST(!ask<actor_stats>(run_actor, stats_atom::value).has_value()); // gone
+  BOOST_TEST(!ask<actor_stats_list>(run_actor, stats_atom::value).has_value()); // gone
 }
 
 BOOST_AUTO_TEST_SUITE_END()

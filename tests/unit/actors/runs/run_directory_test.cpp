@@ -1,7 +1,7 @@
 // run_directory: which runs the dedup filter keeps (PROTOCOL.md section 3: retained while
 // subscribed, otherwise until run_retention after the last event; at most max_runs, the
 // least recently active run without subscribers going first) and the "*" list.
-#include "actors/run_directory.hpp"
+#include "actors/runs/run_directory.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -24,7 +24,7 @@ void active(directory_t& dir, const std::string& run_id,
             directory_t::clock::time_point at) {
   auto* entry = dir.find(run_id);
   if (!entry)
-    entry = &dir.add(run_id, caf::actor{}, at);
+    entry = &dir.add(run_id, runrelay::actors::run_subscriber_actor{}, at);
   dir.touch(*entry, at);
 }
 
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_SUITE(run_directory)
 BOOST_AUTO_TEST_CASE(add_find_remove) {
   directory_t dir(milliseconds(1000), 10);
   BOOST_TEST(dir.find("r1") == nullptr);
-  dir.add("r1", caf::actor{}, t0);
+  dir.add("r1", runrelay::actors::run_subscriber_actor{}, t0);
   BOOST_TEST(dir.find("r1") != nullptr);
   BOOST_TEST(!dir.find("r1")->has_events);
   BOOST_TEST(dir.size() == 1u);
@@ -52,8 +52,9 @@ BOOST_AUTO_TEST_CASE(add_find_remove) {
 
 BOOST_AUTO_TEST_CASE(never_seen_runs_without_subscribers_go_at_once) {
   directory_t dir(milliseconds(1000), 10);
-  dir.add("waited", caf::actor{}, t0); // created by a subscribe, never had an event
-  dir.add("seen", caf::actor{}, t0);
+  dir.add("waited", runrelay::actors::run_subscriber_actor{},
+          t0); // created by a subscribe, never had an event
+  dir.add("seen", runrelay::actors::run_subscriber_actor{}, t0);
   dir.touch(*dir.find("seen"), t0);
   BOOST_TEST(dir.add_subscriber("waited", 7));
   BOOST_TEST(dir.evictable(t0).empty()); // someone waits for it

@@ -1,5 +1,5 @@
 // PROTOCOL.md section 1, "Duplicates": dedup_window on synthetic time points.
-#include "actors/dedup_window.hpp"
+#include "actors/runs/dedup_window.hpp"
 
 #include <boost/test/unit_test.hpp>
 

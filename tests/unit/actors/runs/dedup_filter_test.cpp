@@ -2,7 +2,7 @@
 // the dedup window, routing to one run actor per run, the resume point for hello, "*"
 // subscriptions and eviction. (dedup_window and run_directory on their own: their
 // suites.)
-#include "actors/dedup_filter.hpp"
+#include "actors/runs/dedup_filter.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -70,7 +70,7 @@ struct dedup_fixture : actor_fixture {
   std::shared_ptr<status_board> board = std::make_shared<status_board>("relay-1");
   std::shared_ptr<inline_fanout> fanout = std::make_shared<inline_fanout>();
   std::shared_ptr<recording_sink> sink = std::make_shared<recording_sink>();
-  caf::actor dedup;
+  runrelay::actors::dedup_filter_actor dedup;
 };
 
 } // namespace
@@ -101,7 +101,8 @@ BOOST_AUTO_TEST_CASE(one_run_subscriber_per_run) {
   BOOST_TEST(board->counters.runs.load() == 2u);
   auto r1 = state().directory->find("r1")->actor;
   send("r1", "e4");
-  BOOST_TEST((state().directory->find("r1")->actor == r1)); // not respawned
+  BOOST_TEST(
+      (state().directory->find("r1")->actor.address() == r1.address())); // not respawned
   auto other = std::make_shared<recording_sink>();
   subscribe(1, sink, "r1");
   subscribe(2, other, "r2");
@@ -135,7 +136,7 @@ BOOST_AUTO_TEST_CASE(outcomes_are_released_in_arrival_order) {
       runrelay::actors::sink_list{sink});
   auto outcome = [&](uint64_t arrival, bool accepted, std::string id) {
     auto envelope = runrelay::protocol::make_frame("frame-" + id);
-    caf::anon_send(dedup, run_outcome{arrival, accepted, id, envelope, star});
+    caf::anon_send(dedup, run_outcome{"r0", arrival, accepted, id, envelope, star});
     run();
   };
   outcome(2, true, "b");
@@ -243,6 +244,55 @@ BOOST_AUTO_TEST_CASE(stats_list_the_filter_and_every_run) {
   BOOST_TEST(list[0].counters.at("runs") == 2);
   BOOST_TEST(list[1].kind == "run_subscriber");
   BOOST_TEST(list[2].kind == "run_subscriber");
+}
+
+// A run_subscriber that dies while its run is retained is replaced: its subscribers are
+// told their history is gone (gap) and then get live events with seq going on.
+BOOST_AUTO_TEST_CASE(a_killed_run_is_replaced_and_its_subscribers_resubscribed) {
+  start();
+  auto star = std::make_shared<recording_sink>();
+  subscribe(1, sink, "r1");
+  subscribe(2, star, "*");
+  send("r1", "e1");
+  send("r1", "e2");
+  auto old = state().directory->find("r1")->actor;
+  caf::anon_send_exit(old, caf::exit_reason::kill);
+  run();
+  auto* entry = state().directory->find("r1");
+  BOOST_TEST_REQUIRE(entry != nullptr);
+  BOOST_TEST((entry->actor.address() != old.address()));
+  BOOST_TEST(state().run_failures == 1u);
+  BOOST_TEST(sink->last().find(R"("type":"subscribed")") != std::string::npos);
+  BOOST_TEST(sink->last().find(R"("gap":true)") != std::string::npos);
+  send("r1", "e3");
+  BOOST_TEST(sink->last().find(R"("seq":3)") != std::string::npos);
+  BOOST_TEST((event_ids(*sink) == std::vector<std::string>{"e1", "e2", "e3"}));
+  BOOST_TEST((event_ids(*star) == std::vector<std::string>{"e1", "e2", "e3"}));
+  auto stats = ask<actor_stats_list>(dedup, stats_atom::value);
+  BOOST_TEST_REQUIRE(stats.has_value());
+  BOOST_TEST(std::get<0>(*stats).at(0).counters.at("run_failures") == 1);
+}
+
+// An event sent to a run that died before answering is released as skipped: "*"
+// subscribers keep getting later events, in order.
+BOOST_AUTO_TEST_CASE(arrivals_lost_with_a_killed_run_do_not_stall_star) {
+  start();
+  auto star = std::make_shared<recording_sink>();
+  subscribe(2, star, "*");
+  send("r1", "e1");
+  caf::anon_send(dedup, make_event("r1", "e2"));
+  sched.run_once(); // the filter routes e2; the run has not answered yet
+  caf::anon_send_exit(state().directory->find("r1")->actor, caf::exit_reason::kill);
+  run();
+  send("r2", "x1");
+  send("r1", "e3");
+  auto ids = event_ids(*star);
+  BOOST_TEST_REQUIRE(ids.size() >= 3u);
+  BOOST_TEST(ids.front() == "e1");
+  BOOST_TEST(ids[ids.size() - 2] == "x1");
+  BOOST_TEST(ids.back() == "e3");
+  BOOST_TEST(state().sequencer.waiting() == 0u);
+  BOOST_TEST(state().run_failures == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

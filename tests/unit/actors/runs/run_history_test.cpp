@@ -1,5 +1,5 @@
 // run_history: a run's retained envelopes, numbered from 1, bounded by the history limit.
-#include "actors/run_history.hpp"
+#include "actors/runs/run_history.hpp"
 
 #include <boost/test/unit_test.hpp>
 
