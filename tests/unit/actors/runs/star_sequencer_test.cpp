@@ -10,7 +10,8 @@ using sequencer_t = runrelay::actors::star_sequencer;
 namespace {
 
 run_outcome outcome(uint64_t arrival, std::string id = {}) {
-  return run_outcome{arrival, true, id.empty() ? "e" + std::to_string(arrival) : id,
+  return run_outcome{"r1",    arrival,
+                     true,    id.empty() ? "e" + std::to_string(arrival) : id,
                      nullptr, nullptr};
 }
 
