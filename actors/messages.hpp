@@ -1,15 +1,8 @@
 #pragma once
-// The pipeline's vocabulary: every atom and message type the actors exchange.
-//
-//   upstream_link --link_*--> upstream_session --upstream_event--> dedup_filter
-//        ^                        |    ^                              | run_event
-//        | send_text     connected|    | write_upstream               v
-//        |                        v    |                        run_subscriber
-//        --frames--> client_sink
-//   reconnect_supervisor <--down_msg--  upstream_queue <--send_upstream-- client_session
-//        | upstream status (group)                                        ^ subscribe_cmd
-//        +------------------------------------------------------------> client_session
-#include "actors/client_sink.hpp"
+// The pipeline's vocabulary: every atom and message type the actors exchange. Each
+// actor's typed interface (at the top of its header) says which of these it takes;
+// actors/README.md draws who sends what to whom.
+#include "actors/clients/client_sink.hpp"
 #include "protocol/client_codec.hpp"
 #include "protocol/upstream_codec.hpp"
 #include "protocol/upstream_state.hpp"
@@ -30,7 +23,9 @@ using link_up_atom = caf::atom_constant<caf::atom("link_up")>;
 using link_frame_atom = caf::atom_constant<caf::atom("link_frame")>;
 using link_alive_atom = caf::atom_constant<caf::atom("link_alive")>;
 using link_down_atom = caf::atom_constant<caf::atom("link_down")>;
-// self-ticks, tagged with a generation so stale ones are ignored
+// Internal self-ticks (an actor sends them to itself only), tagged with a generation
+// where stale ones must be ignored. They appear in interfaces because typed actors can
+// only delayed_send to themselves what their interface accepts.
 using ping_tick_atom = caf::atom_constant<caf::atom("ping_tick")>;
 using idle_check_atom = caf::atom_constant<caf::atom("idle_check")>;
 using dial_atom = caf::atom_constant<caf::atom("dial")>;
@@ -56,9 +51,9 @@ using client_text_atom = caf::atom_constant<caf::atom("client_txt")>;
 using client_closed_atom = caf::atom_constant<caf::atom("client_cls")>;
 // client_session -> dedup_filter -> run_subscriber
 using client_gone_atom = caf::atom_constant<caf::atom("client_gon")>;
-// reconnect_supervisor -> every client_session (through a group)
-using upstream_status_atom = caf::atom_constant<caf::atom("up_status")>;
-// anyone -> actor: answer with actor_stats (or a list of them)
+// relay wiring -> client_directory: watch a session just spawned for a connection
+using adopt_atom = caf::atom_constant<caf::atom("adopt")>;
+// anyone -> actor: every actor answers with an actor_stats_list
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 // shutdown: actors stop their self-ticks and release their sockets
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
@@ -77,6 +72,7 @@ struct run_event {
 // history duplicate) and which "*" subscribers it goes to. The dedup filter releases
 // outcomes in arrival order, so a "*" subscription sees events in upstream order.
 struct run_outcome {
+  std::string run_id;
   uint64_t arrival = 0;
   bool accepted = false;
   std::string event_id;
@@ -102,7 +98,7 @@ struct unsubscribe_cmd {
 // What /stats and /metrics show of one actor.
 struct actor_stats {
   std::string kind; // upstream_session, supervisor, dedup_filter, queue, run_subscriber,
-                    // client_session
+                    // client_session, client_directory
   std::string name;
   uint64_t mailbox = 0;
   std::map<std::string, int64_t> counters;

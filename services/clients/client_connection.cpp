@@ -325,7 +325,7 @@ private:
   std::shared_ptr<actors::status_board> board_;
   std::function<void()> on_closed_;
   client_actor_factory spawn_session_;
-  caf::actor actor_;
+  actors::client_session_actor actor_;
   client_lane* client_lane_ = nullptr; // once open
   ws::frame_reader reader_;
   frame_queue queue_;
@@ -359,6 +359,15 @@ public:
       : service(context), timer_(static_cast<asio::io_context&>(context)) {}
 
   std::array<char, 16384>& read_buffer() { return read_buffer_; }
+
+  // Every open client of this thread gets `frame` (the upstream state changes).
+  void broadcast(const frame_ptr& frame) {
+    for (auto it = clients_.begin(); it != clients_.end();) {
+      auto client = it->shared_from_this();
+      ++it;
+      client->deliver_here(frame);
+    }
+  }
 
   void add(client_connection& client, clock::duration interval);
 
@@ -479,6 +488,10 @@ void client_lane::sweep() {
 }
 
 } // namespace
+
+void deliver_to_lane_clients(asio::io_context& lane, const frame_ptr& frame) {
+  asio::use_service<client_lane>(lane).broadcast(frame);
+}
 
 void start_client_connection(asio::io_context& lane, tcp::socket socket,
                              std::string accept_key, client_connection_limits limits,

@@ -5,11 +5,11 @@
 // through a bounded queue when the client is behind; client messages go to its
 // client_session actor; the I/O thread pings all its clients with one timer; closes use
 // the codes PROTOCOL.md section 2 names.
+#include "actors/clients/client_session.hpp"
 #include "actors/status_board.hpp"
 #include "services/clients/io_sink.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <caf/actor.hpp>
 
 #include <functional>
 #include <memory>
@@ -18,7 +18,8 @@
 namespace runrelay::services {
 
 // Spawns the client's session actor once its sink exists.
-using client_actor_factory = std::function<caf::actor(actors::client_sink_ptr)>;
+using client_actor_factory =
+    std::function<actors::client_session_actor(actors::client_sink_ptr)>;
 
 // Answers the upgrade (101 with `accept_key`) and starts the connection on the socket's
 // own io_context, from that io_context's thread. `on_closed` runs on that thread when

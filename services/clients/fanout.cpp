@@ -32,6 +32,12 @@ public:
     });
   }
 
+  void broadcast(actors::frame_ptr frame) override {
+    pool_.for_each([&](boost::asio::io_context& lane) {
+      boost::asio::post(lane, [frame, &lane] { deliver_to_lane_clients(lane, frame); });
+    });
+  }
+
 private:
   io_pool& pool_;
 };

@@ -1,9 +1,11 @@
 #pragma once
 // A client_sink that lives on one I/O thread (its lane). The fan-out port hands it a
 // frame from that thread, so one post per lane serves every client on it.
-#include "actors/client_sink.hpp"
+#include "actors/clients/client_sink.hpp"
 
 #include <boost/asio/io_context.hpp>
+
+#include <chrono>
 
 namespace runrelay::services {
 
@@ -18,7 +20,11 @@ private:
   boost::asio::io_context& lane_;
 };
 
-// Limits every client connection applies (PROTOCOL.md section 2).
+// Hands `frame` to every open client connection of `lane`. Only from the lane's thread.
+void deliver_to_lane_clients(boost::asio::io_context& lane,
+                             const actors::frame_ptr& frame);
+
+// Limits every client connection applies (docs/protocol.md section 2).
 struct client_connection_limits {
   std::size_t max_frame_bytes = 65536;
   std::size_t buffer_frames = 1024;

@@ -73,6 +73,8 @@ std::string render_stats(const actors::status_board& board,
   std::size_t run_count = 0, client_count = 0;
   auto cap = limit.value_or(SIZE_MAX);
   for (auto& stats : list) {
+    if (stats.kind == "client_directory")
+      continue; // not of the pipeline: its counters are in "client_directory"
     if (stats.kind == "run_subscriber") {
       if (run_count++ >= cap)
         continue;
@@ -105,6 +107,7 @@ std::string render_stats(const actors::status_board& board,
   root["upstream"] = std::move(upstream);
   root["dedup"] = std::move(dedup);
   root["queue"] = std::move(queue);
+  root["client_directory"] = counters_of(find_kind(list, "client_directory"));
   root["runs"] = std::move(runs);
   root["runs_total"] = run_count;
   root["clients"] = std::move(clients);

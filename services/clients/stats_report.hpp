@@ -1,6 +1,6 @@
 #pragma once
 // Renders GET /stats (JSON) and GET /metrics (Prometheus text) from the actors' own
-// answers and the relay-wide counters (PROTOCOL.md section 3).
+// answers and the relay-wide counters (docs/protocol.md section 3).
 #include "actors/messages.hpp"
 #include "actors/status_board.hpp"
 

@@ -63,7 +63,7 @@ public:
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
 
   template <class... StreamArgs>
-  session(asio::io_context& io, caf::actor owner, session_config cfg,
+  session(asio::io_context& io, actors::link_owner_actor owner, session_config cfg,
           std::shared_ptr<asio::ssl::context> tls, StreamArgs&&... args)
       : strand_(asio::make_strand(io)), owner_(std::move(owner)), cfg_(std::move(cfg)),
         tls_(std::move(tls)), resolver_(strand_),
@@ -281,7 +281,7 @@ private:
   }
 
   asio::strand<asio::io_context::executor_type> strand_;
-  caf::actor owner_;
+  actors::link_owner_actor owner_;
   session_config cfg_;
   std::shared_ptr<asio::ssl::context> tls_; // outlives ws_ (declared before it)
   tcp::resolver resolver_;
@@ -361,8 +361,8 @@ actors::upstream_dialer make_upstream_dialer(asio::io_context& io,
     tls = make_client_tls_context();
   session_config cfg{where, t, max_message_bytes, {}};
   cfg.url = (where.tls ? "wss://" : "ws://") + host_port(where, true) + where.target;
-  return [&io, tls = std::move(tls),
-          cfg = std::move(cfg)](caf::actor owner) -> actors::upstream_link_ptr {
+  return [&io, tls = std::move(tls), cfg = std::move(cfg)](
+             actors::link_owner_actor owner) -> actors::upstream_link_ptr {
     spdlog::info("upstream: dialling {}", cfg.url);
     if (cfg.where.tls) {
       auto s =

@@ -1,8 +1,9 @@
 #pragma once
 // The upstream WebSocket client transport: dials ws:// or wss://, hands the owner actor
-// an actors::upstream_link and reports to it as actors/upstream_link.hpp describes.
-// Beast stays in upstream_connector.cpp; this header needs only Asio forward types.
-#include "actors/upstream_link.hpp"
+// an actors::upstream_link and reports to it as actors/upstream/upstream_link.hpp
+// describes. Beast stays in upstream_connector.cpp; this header needs only Asio forward
+// types.
+#include "actors/upstream/upstream_link.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -3,9 +3,10 @@
 // talk to (client_sink, fanout_port, upstream_link), a probe actor that records what it
 // receives, and a fixture that runs CAF on its deterministic test coordinator, so a test
 // decides when messages are processed and when time passes. Nothing here sleeps.
-#include "actors/client_sink.hpp"
+#include "actors/clients/client_sink.hpp"
+#include "actors/clients/fanout_port.hpp"
 #include "actors/messages.hpp"
-#include "actors/upstream_link.hpp"
+#include "actors/upstream/upstream_link.hpp"
 
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
@@ -73,7 +74,15 @@ public:
     for (auto& sink : *targets)
       sink->send_frame(frame);
   }
+  // Every client the test registered gets it.
+  void broadcast(actors::frame_ptr frame) override {
+    broadcasts.push_back(frame);
+    for (auto& sink : everyone)
+      sink->send_frame(frame);
+  }
   std::size_t publishes = 0;
+  std::vector<actors::frame_ptr> broadcasts;
+  std::vector<actors::client_sink_ptr> everyone;
 };
 
 // An upstream WebSocket that records what the session writes to it.
@@ -83,7 +92,7 @@ public:
   void ping() override { ++pings; }
   void close() override { ++closes; }
 
-  caf::actor owner;
+  actors::link_owner_actor owner;
   std::vector<std::string> texts;
   std::size_t pings = 0;
   std::size_t closes = 0;
@@ -166,9 +175,10 @@ struct actor_fixture {
     spdlog::set_level(log_level);
   }
 
-  template <class... Ts> caf::actor spawn(Ts&&... xs) {
+  // Typed or dynamic, as the spawned function says.
+  template <class... Ts> auto spawn(Ts&&... xs) {
     auto actor = sys.spawn(std::forward<Ts>(xs)...);
-    spawned.push_back(actor);
+    spawned.push_back(caf::actor_cast<caf::actor>(actor));
     return actor;
   }
 
@@ -176,13 +186,16 @@ struct actor_fixture {
     return spawn(probe, std::move(log), std::move(respond));
   }
 
-  // A probe that is a member of `group` (e.g. to see what the clients group gets).
-  caf::actor spawn_group_probe(probe_log_ptr log, caf::group group) {
-    auto init = [](caf::event_based_actor* self, probe_log_ptr log, caf::group group) {
-      self->join(group);
-      return probe(self, std::move(log), nullptr);
-    };
-    return spawn(init, std::move(log), std::move(group));
+  // A probe standing in for a pipeline actor of interface `Handle`: the test sees what
+  // the actor under test sends it.
+  template <class Handle>
+  Handle spawn_probe_as(probe_log_ptr log, responder respond = nullptr) {
+    return caf::actor_cast<Handle>(spawn_probe(std::move(log), std::move(respond)));
+  }
+
+  // `probe` monitors `who`: its down_msg lands in the probe's `downs`.
+  template <class Handle> void watch(const caf::actor& probe, const Handle& who) {
+    caf::anon_send(probe, probe_watch_atom::value, caf::actor_cast<caf::actor>(who));
   }
 
   // Processes every enqueued message; time does not move.
@@ -201,8 +214,9 @@ struct actor_fixture {
 
   // Sends a request from a short-lived actor and returns the reply (std::nullopt on an
   // error or if none came).
-  template <class... Rs, class... Ts>
-  std::optional<std::tuple<Rs...>> ask(const caf::actor& target, Ts... xs) {
+  template <class... Rs, class Handle, class... Ts>
+  std::optional<std::tuple<Rs...>> ask(const Handle& typed_target, Ts... xs) {
+    auto target = caf::actor_cast<caf::actor>(typed_target);
     using reply_ptr = std::shared_ptr<std::optional<std::tuple<Rs...>>>;
     auto reply = std::make_shared<std::optional<std::tuple<Rs...>>>();
     auto asker = [](caf::event_based_actor* self, caf::actor target, reply_ptr reply,
@@ -216,9 +230,11 @@ struct actor_fixture {
     return *reply;
   }
 
-  template <class T> static T& state_of(const caf::actor& actor) {
+  template <class T, class... Sigs>
+  static T& state_of(const caf::typed_actor<Sigs...>& actor) {
+    using impl = typename caf::typed_actor<Sigs...>::template stateful_base<T>;
     auto* ptr = caf::actor_cast<caf::abstract_actor*>(actor);
-    return dynamic_cast<caf::stateful_actor<T>&>(*ptr).state;
+    return dynamic_cast<impl&>(*ptr).state;
   }
 
   caf::actor_system_config cfg; // before sys: sys is built from it

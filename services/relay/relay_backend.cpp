@@ -1,0 +1,105 @@
+#include "services/relay/relay_backend.hpp"
+
+#include "actors/clients/client_session.hpp"
+#include "actors/stats_gather.hpp"
+#include "protocol/client_codec.hpp"
+#include "services/clients/client_connection.hpp"
+#include "services/clients/stats_report.hpp"
+
+#include <caf/all.hpp>
+
+#include <atomic>
+
+namespace runrelay::services {
+
+using namespace runrelay::actors;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Asks every pipeline actor for its stats and hands the rendered report to `done`.
+// CAF 0.17 dereferences a null argument tuple when a function actor is spawned with no
+// arguments (undefined behaviour that UBSan stops on), so these short-lived actors
+// take what they need as spawn arguments rather than captures.
+void stats_collector(caf::event_based_actor* self, pipeline actors,
+                     std::shared_ptr<status_board> board,
+                     std::optional<std::size_t> limit, answer_callback done) {
+  std::vector<stats_source> sources{actors.supervisor, actors.dedup, actors.queue};
+  auto render = [self, board, limit, done](actor_stats_list all) {
+    done({200, "application/json", render_stats(*board, all, limit)});
+    self->quit();
+  };
+  auto clients = actors.clients;
+  // The directory asks only up to `limit` sessions: the others are not shown anyway.
+  gather_stats(
+      self, sources, {},
+      [=](actor_stats_list pipeline_stats) {
+        auto add_clients = [render, pipeline_stats](const actor_stats_list& sessions) {
+          auto all = pipeline_stats;
+          all.insert(all.end(), sessions.begin(), sessions.end());
+          render(std::move(all));
+        };
+        self->request(clients, std::chrono::seconds(2), stats_atom::value,
+                      uint64_t{limit.value_or(UINT64_MAX)})
+            .then(add_clients, [=](const caf::error&) { render(pipeline_stats); });
+      },
+      std::chrono::seconds(2));
+}
+
+void reconnect_asker(caf::event_based_actor* self, supervisor_actor supervisor,
+                     answer_callback done) {
+  self->request(supervisor, std::chrono::seconds(2), reconnect_atom::value)
+      .then(
+          [=](bool accepted, const std::string& state) {
+            done({accepted ? 202u : 409u, "application/json",
+                  "{\"state\":\"" + state +
+                      "\",\"accepted\":" + (accepted ? "true" : "false") + "}"});
+          },
+          [=](const caf::error& error) {
+            done({503, "application/json",
+                  "{\"error\":" + protocol::json_quote(caf::to_string(error)) + "}"});
+          });
+}
+
+} // namespace
+
+http_backend make_relay_backend(caf::actor_system& system, const pipeline& actors,
+                                const relay_config& config,
+                                std::shared_ptr<status_board> board) {
+  client_limits limits{config.max_subscriptions,
+                       static_cast<double>(config.client_rate_limit),
+                       config.heartbeat_ms};
+  client_connection_limits connection_limits{
+      config.max_frame_bytes, config.client_buffer_frames, config.client_buffer_bytes,
+      milliseconds(config.heartbeat_ms), milliseconds(10000)};
+  auto next_client = std::make_shared<std::atomic<client_id_t>>(0);
+  client_session_deps deps{actors.dedup, actors.queue, board};
+  http_backend backend;
+  backend.board = board;
+  backend.stats = [&system, actors, board](std::optional<std::size_t> limit,
+                                           answer_callback done) {
+    system.spawn(stats_collector, actors, board, limit, std::move(done));
+  };
+  backend.reconnect = [&system, supervisor = actors.supervisor](answer_callback done) {
+    system.spawn(reconnect_asker, supervisor, std::move(done));
+  };
+  backend.upgrade = [&system, directory = actors.clients, next_client, deps, limits,
+                     connection_limits, board, relay_id = config.relay_id](
+                        boost::asio::io_context& lane,
+                        boost::asio::ip::tcp::socket socket, std::string accept_key) {
+    auto id = ++*next_client;
+    // Runs later, once the upgrade succeeded: capture by value.
+    auto factory = [&system, directory, deps, limits, relay_id,
+                    id](client_sink_ptr sink) {
+      auto session = system.spawn(client_session, id, relay_id + "-" + std::to_string(id),
+                                  sink, limits, deps);
+      caf::anon_send(directory, adopt_atom::value, id, session, std::move(sink));
+      return session;
+    };
+    start_client_connection(lane, std::move(socket), std::move(accept_key),
+                            connection_limits, board, factory, [] {});
+  };
+  return backend;
+}
+
+} // namespace runrelay::services
