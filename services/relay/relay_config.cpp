@@ -6,6 +6,7 @@
 // unknown options; values are validated here so that a flag and its variable are
 // checked by the same code and every message names the option.
 #include "services/relay/relay_config.hpp"
+#include "services/web_client/web_url.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -147,22 +148,10 @@ std::string set_listen(const option_spec&, const std::string& v, relay_config& c
 }
 
 std::string set_url(const option_spec&, const std::string& v, relay_config& cfg) {
-  std::string scheme = lower(v.substr(0, v.find("://") + 3));
-  if (scheme != "ws://" && scheme != "wss://")
-    return shown(v) + " is not a ws:// or wss:// URL";
-  if (std::any_of(v.begin(), v.end(), [](char ch) {
-        return std::iscntrl(static_cast<unsigned char>(ch)) || ch == ' ';
-      }))
-    return shown(v) + " contains a space or control character";
-  size_t start = scheme.size();
-  std::string authority = v.substr(start, v.find_first_of("/?#", start) - start);
-  authority = authority.substr(authority.rfind('@') + 1); // drop user:password@
-  std::string host, port;
-  std::string err = split_host_port(authority, host, port);
-  if (!err.empty())
-    return shown(v) + " is not a valid URL: its authority " + shown(authority) + " " +
-           err;
-  cfg.upstream_url = scheme + v.substr(start);
+  web_client::web_url url; // the parser the upstream connector dials with
+  if (auto err = web_client::parse_web_url(v, {"ws", "wss"}, url); !err.empty())
+    return shown(v) + " " + err;
+  cfg.upstream_url = url.scheme + v.substr(v.find("://"));
   return "";
 }
 

@@ -47,12 +47,6 @@ std::string lower_first(std::string s) {
   return s;
 }
 
-// "host:port", "[v6]:port"; the default port only when asked (the Host header omits it).
-std::string host_port(upstream_endpoint const& w, bool with_default_port) {
-  auto h = w.host.find(':') != std::string::npos ? "[" + w.host + "]" : w.host;
-  return with_default_port || w.port != (w.tls ? "443" : "80") ? h + ":" + w.port : h;
-}
-
 // One connection. Everything after construction runs on strand_; completion handlers
 // hold shared_from_this(), so the session lives until the last one has run and the
 // owner has dropped its link.
@@ -118,11 +112,9 @@ private:
       return fail(ec, "dial");
     if constexpr (is_tls) {
       auto& tls = ws_.next_layer();
-      if (!SSL_set_tlsext_host_name(tls.native_handle(), cfg_.where.host.c_str()))
-        return fail(error_code(static_cast<int>(::ERR_get_error()),
-                               asio::error::get_ssl_category()),
-                    "tls");
-      tls.set_verify_callback(asio::ssl::host_name_verification(cfg_.where.host));
+      if (auto tls_ec =
+              web_client::prepare_tls_client(tls.native_handle(), cfg_.where.host))
+        return fail(tls_ec, "tls");
       beast::get_lowest_layer(ws_).expires_after(cfg_.timeouts.handshake);
       tls.async_handshake(asio::ssl::stream_base::client,
                           bind(&session::on_tls_handshake));
@@ -153,7 +145,7 @@ private:
       if (kind != ws::frame_type::close && state_ == state::open)
         caf::anon_send(owner_, actors::link_alive_atom::value);
     });
-    ws_.async_handshake(response_, host_port(cfg_.where, false), cfg_.where.target,
+    ws_.async_handshake(response_, cfg_.where.host_header(), cfg_.where.target,
                         bind(&session::on_handshake));
   }
 
@@ -297,60 +289,9 @@ private:
 
 std::optional<upstream_endpoint> parse_ws_url(std::string_view url) {
   upstream_endpoint ep;
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos)
+  if (!web_client::parse_web_url(url, {"ws", "wss"}, ep).empty())
     return std::nullopt;
-  std::string scheme(url.substr(0, scheme_end));
-  for (auto& c : scheme)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "ws" && scheme != "wss")
-    return std::nullopt;
-  ep.tls = scheme == "wss";
-  url.remove_prefix(scheme_end + 3);
-  url = url.substr(0, url.find('#'));
-  auto end = std::min(url.find_first_of("/?"), url.size());
-  auto authority = url.substr(0, end), rest = url.substr(end);
-  std::string_view host = authority;
-  std::optional<std::string_view> port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      return std::nullopt;
-    host = authority.substr(1, close - 1);
-    if (auto after = authority.substr(close + 1); !after.empty()) {
-      if (after.front() != ':')
-        return std::nullopt;
-      port = after.substr(1);
-    }
-  } else if (auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  if (host.empty() || host.find_first_of("[]@ /") != std::string_view::npos)
-    return std::nullopt;
-  ep.host = std::string(host);
-  ep.port = ep.tls ? "443" : "80";
-  if (port) {
-    if (port->empty() || port->size() > 5 ||
-        port->find_first_not_of("0123456789") != std::string_view::npos)
-      return std::nullopt;
-    auto n = std::stoul(std::string(*port));
-    if (n == 0 || n > 65535)
-      return std::nullopt;
-    ep.port = std::to_string(n);
-  }
-  ep.target = (rest.empty() || rest.front() != '/' ? "/" : "") + std::string(rest);
   return ep;
-}
-
-std::shared_ptr<asio::ssl::context> make_client_tls_context() {
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-  ctx->set_options(asio::ssl::context::default_workarounds |
-                   asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                   asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  ctx->set_default_verify_paths();
-  ctx->set_verify_mode(asio::ssl::verify_peer);
-  return ctx;
 }
 
 actors::upstream_dialer make_upstream_dialer(asio::io_context& io,
@@ -360,7 +301,7 @@ actors::upstream_dialer make_upstream_dialer(asio::io_context& io,
   if (where.tls && !tls)
     tls = make_client_tls_context();
   session_config cfg{where, t, max_message_bytes, {}};
-  cfg.url = (where.tls ? "wss://" : "ws://") + host_port(where, true) + where.target;
+  cfg.url = where.text();
   return [&io, tls = std::move(tls), cfg = std::move(cfg)](
              actors::link_owner_actor owner) -> actors::upstream_link_ptr {
     spdlog::info("upstream: dialling {}", cfg.url);

@@ -4,6 +4,8 @@
 // describes. Beast stays in upstream_connector.cpp; this header needs only Asio forward
 // types.
 #include "actors/upstream/upstream_link.hpp"
+#include "services/web_client/tls_client.hpp"
+#include "services/web_client/web_url.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -21,15 +23,11 @@ class context;
 
 namespace runrelay::services {
 
-struct upstream_endpoint {
-  bool tls = false;
-  std::string host;   // without brackets, "::1" for [::1]
-  std::string port;   // "80" / "443" when the URL has none
-  std::string target; // path and query, "/" when the URL has none
-};
+// The upstream is a ws:// or wss:// URL (docs/protocol.md section 1), split by the one
+// parser every program dials with.
+using upstream_endpoint = web_client::web_url;
 
-// ws://host[:port][/path][?query], wss://..., [v6addr]:port. A fragment is dropped.
-// nullopt for another scheme, an empty host, user info, or a bad port.
+// nullopt unless web_client::parse_web_url accepts `url` as ws:// or wss://.
 std::optional<upstream_endpoint> parse_ws_url(std::string_view url);
 
 struct upstream_timeouts {
@@ -44,7 +42,7 @@ actors::upstream_dialer make_upstream_dialer(
     upstream_endpoint where, upstream_timeouts t, std::size_t max_message_bytes);
 
 // Verifies the peer against the system's default CA paths; the dialer adds SNI and
-// host name verification per connection.
-std::shared_ptr<boost::asio::ssl::context> make_client_tls_context();
+// host name verification per connection (web_client::prepare_tls_client).
+using web_client::make_client_tls_context;
 
 } // namespace runrelay::services

@@ -9,6 +9,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include "services/web_client/web_url.hpp"
+
 namespace runrelay::bench {
 namespace {
 
@@ -27,9 +29,7 @@ struct usage_failure {
 };
 
 // Loopback only: "localhost", 127.0.0.0/8 or ::1. Returns the address to dial.
-std::string loopback_host(std::string host, const std::string& option) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+std::string loopback_host(const std::string& host, const std::string& option) {
   if (host == "localhost")
     return "127.0.0.1";
   boost::system::error_code ec;
@@ -41,27 +41,14 @@ std::string loopback_host(std::string host, const std::string& option) {
   return address.to_string();
 }
 
-// ws://HOST:PORT[/PATH] into `options`.
+// ws://HOST[:PORT][/PATH] into `options`.
 void parse_relay_url(const std::string& url, bench_options& options) {
-  const std::string scheme = "ws://";
-  if (url.rfind(scheme, 0) != 0)
-    throw usage_failure{"--relay-url", "expected ws://HOST:PORT/PATH (wss:// is not "
-                                       "supported), got '" +
-                                           url + "'"};
-  auto rest = url.substr(scheme.size());
-  auto slash = rest.find('/');
-  auto authority = rest.substr(0, slash);
-  options.relay_path = slash == std::string::npos ? "/" : rest.substr(slash);
-  auto colon = authority.rfind(':');
-  if (colon == std::string::npos || colon + 1 == authority.size() ||
-      authority.back() == ']')
-    throw usage_failure{"--relay-url", "the URL needs a port, got '" + url + "'"};
-  auto port = authority.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-      std::stoul(port) == 0 || std::stoul(port) > 65535)
-    throw usage_failure{"--relay-url", "bad port '" + port + "'"};
-  options.relay_port = static_cast<unsigned short>(std::stoul(port));
-  options.relay_host = loopback_host(authority.substr(0, colon), "--relay-url");
+  web_client::web_url parsed;
+  if (auto error = web_client::parse_web_url(url, {"ws"}, parsed); !error.empty())
+    throw usage_failure{"--relay-url", "'" + url + "' " + error};
+  options.relay_path = parsed.target;
+  options.relay_port = static_cast<unsigned short>(std::stoul(parsed.port));
+  options.relay_host = loopback_host(parsed.host, "--relay-url");
 }
 
 void require(bool ok, const std::string& option, const std::string& message) {

@@ -8,6 +8,7 @@
 #include <boost/json/value_from.hpp>
 
 #include "services/tools/bench/report.hpp"
+#include "services/web_client/web_url.hpp"
 
 namespace runrelay::bench {
 namespace {
@@ -27,6 +28,13 @@ double since_s(std::chrono::steady_clock::time_point start) {
 
 std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+// The client WebSocket of the relay under test: a spawned relay serves /ws.
+web_client::web_url relay_ws_url(const bench_options& options, const std::string& host,
+                                 unsigned short port) {
+  return {"ws", false, host, std::to_string(port),
+          options.spawns_relay() ? "/ws" : options.relay_path};
 }
 
 } // namespace
@@ -70,8 +78,7 @@ bool bench_session::setup(boost::json::object& result) {
                  upstream.c_str(), upstream.c_str());
   }
   relay["pid"] = relay_pid_ ? boost::json::value(relay_pid_) : nullptr;
-  relay["url"] = "ws://" + relay_host_ + ":" + std::to_string(relay_port_) +
-                 (options_.spawns_relay() ? "/ws" : options_.relay_path);
+  relay["url"] = relay_ws_url(options_, relay_host_, relay_port_).text();
   return wait_for_relay(relay);
 }
 
@@ -140,10 +147,9 @@ bool bench_session::relay_alive() {
 subscriber_env bench_session::client_env() const {
   subscriber_env env;
   env.endpoint = {boost::asio::ip::make_address(relay_host_), relay_port_};
-  env.host = relay_host_.find(':') == std::string::npos
-                 ? relay_host_ + ":" + std::to_string(relay_port_)
-                 : "[" + relay_host_ + "]:" + std::to_string(relay_port_);
-  env.path = options_.spawns_relay() ? "/ws" : options_.relay_path;
+  auto url = relay_ws_url(options_, relay_host_, relay_port_);
+  env.host = url.host_header();
+  env.path = url.target;
   env.connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
   env.connect_retries = options_.connect_retries;
   env.heads = &heads_;

@@ -2,28 +2,15 @@
 
 #include <utility>
 
-#include <xxhash.h>
+#include "protocol/upstream_codec.hpp"
 
 namespace runrelay::sim {
-
-std::string derive_event_id(std::string_view object_bytes) {
-  XXH128_hash_t hash = XXH3_128bits(object_bytes.data(), object_bytes.size());
-  XXH128_canonical_t canonical;
-  XXH128_canonicalFromHash(&canonical, hash);
-  constexpr const char* digits = "0123456789abcdef";
-  std::string id = "h:";
-  for (unsigned char byte : canonical.digest) {
-    id += digits[byte >> 4];
-    id += digits[byte & 0xf];
-  }
-  return id;
-}
 
 event_log::event_log(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
 void event_log::append(std::string event_id, frame_ptr bytes) {
   if (event_id.empty())
-    event_id = derive_event_id(*bytes);
+    event_id = protocol::derive_event_id(*bytes); // the id the relay derives too
   if (entries_.size() == capacity_) {
     auto found = index_.find(entries_.front().id);
     if (found != index_.end() && found->second == first_index_)

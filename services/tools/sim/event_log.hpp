@@ -15,10 +15,6 @@ namespace runrelay::sim {
 
 using frame_ptr = std::shared_ptr<const std::string>;
 
-// "h:" + 32 lowercase hex digits of XXH3-128 over `object_bytes`, canonical byte order
-// (the relay's rule for an event without event_id, PROTOCOL.md section 1).
-std::string derive_event_id(std::string_view object_bytes);
-
 class event_log {
 public:
   explicit event_log(std::size_t capacity);

@@ -11,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "services/web_client/tls_client.hpp"
+
 namespace runrelay::watch {
 namespace {
 
@@ -29,7 +31,7 @@ template <class Stream> class fetch : public std::enable_shared_from_this<fetch<
 
 public:
   template <class... StreamArgs>
-  fetch(asio::io_context& io, endpoint_url url, std::chrono::milliseconds timeout,
+  fetch(asio::io_context& io, web_client::web_url url, std::chrono::milliseconds timeout,
         http_result& result, StreamArgs&&... stream_args)
       : resolver_(io), stream_(std::forward<StreamArgs>(stream_args)...),
         url_(std::move(url)), timeout_(timeout), result_(result) {}
@@ -54,13 +56,9 @@ private:
     if (ec)
       return fail(ec, "cannot connect");
     if constexpr (is_tls) {
-      error_code not_ip; // SNI names a host, never an address (RFC 6066)
-      asio::ip::make_address(url_.host, not_ip);
-      if (not_ip && !SSL_set_tlsext_host_name(stream_.native_handle(), url_.host.c_str()))
-        return fail(error_code(static_cast<int>(::ERR_get_error()),
-                               asio::error::get_ssl_category()),
-                    "TLS");
-      stream_.set_verify_callback(asio::ssl::host_name_verification(url_.host));
+      if (auto tls_ec =
+              web_client::prepare_tls_client(stream_.native_handle(), url_.host))
+        return fail(tls_ec, "TLS");
       stream_.async_handshake(
           asio::ssl::stream_base::client,
           beast::bind_front_handler(&fetch::on_tls_handshake, self()));
@@ -112,7 +110,7 @@ private:
 
   tcp::resolver resolver_;
   Stream stream_;
-  endpoint_url url_;
+  web_client::web_url url_;
   std::chrono::milliseconds timeout_;
   http_result& result_;
   beast::flat_buffer buffer_;
@@ -122,15 +120,12 @@ private:
 
 } // namespace
 
-http_result http_get(const endpoint_url& url, std::chrono::milliseconds timeout) {
+http_result http_get(const web_client::web_url& url, std::chrono::milliseconds timeout) {
   http_result result;
   asio::io_context io;
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  if (url.tls) {
-    error_code ignored; // without CA paths the handshake fails and says why
-    tls.set_default_verify_paths(ignored);
-    tls.set_verify_mode(asio::ssl::verify_peer);
-    std::make_shared<fetch<tls_stream>>(io, url, timeout, result, io.get_executor(), tls)
+  auto tls = url.tls ? web_client::make_client_tls_context() : nullptr;
+  if (tls) {
+    std::make_shared<fetch<tls_stream>>(io, url, timeout, result, io.get_executor(), *tls)
         ->run();
   } else {
     std::make_shared<fetch<plain_stream>>(io, url, timeout, result, io.get_executor())

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "services/tools/watch/watch_options.hpp"
+#include "services/web_client/web_url.hpp"
 
 namespace runrelay::watch {
 
@@ -13,6 +13,6 @@ struct http_result {
   std::string error; // why no answer arrived
 };
 
-http_result http_get(const endpoint_url& url, std::chrono::milliseconds timeout);
+http_result http_get(const web_client::web_url& url, std::chrono::milliseconds timeout);
 
 } // namespace runrelay::watch

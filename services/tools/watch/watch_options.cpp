@@ -1,9 +1,9 @@
 #include "services/tools/watch/watch_options.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <functional>
+#include <initializer_list>
+#include <string_view>
 
 #include <unistd.h>
 
@@ -13,15 +13,8 @@ namespace runrelay::watch {
 namespace {
 
 constexpr int usage_error = 2;
-constexpr std::size_t max_run_id_bytes = 256; // PROTOCOL.md section 1
+constexpr std::size_t max_run_id_bytes = 256; // docs/protocol.md section 1
 constexpr const char* url_variable = "RUNRELAY_WATCH_URL";
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool colors_wanted(bool no_color) {
   const char* no_color_env = std::getenv("NO_COLOR"); // https://no-color.org
@@ -43,69 +36,15 @@ std::function<std::string(const std::string&)> whole_number(std::uint64_t min) {
   };
 }
 
-std::string schemes_text(std::initializer_list<std::string_view> schemes) {
-  std::string out;
-  for (auto scheme : schemes)
-    out += (out.empty() ? "" : " or ") + std::string(scheme) + "://";
-  return out;
+// "" or what is wrong with `text`, quoting it, as CLI11 shows after the option's name.
+std::string parse_url(std::string_view text,
+                      std::initializer_list<std::string_view> schemes,
+                      web_client::web_url& out) {
+  auto error = web_client::parse_web_url(text, schemes, out);
+  return error.empty() ? error : "'" + std::string(text) + "' " + error;
 }
 
 } // namespace
-
-std::string endpoint_url::host_header() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return port == (tls ? "443" : "80") ? h : h + ":" + port;
-}
-
-std::string parse_url(std::string_view text,
-                      std::initializer_list<std::string_view> schemes,
-                      endpoint_url& out) {
-  auto expected = "expected a URL like " + std::string(*schemes.begin()) +
-                  "://HOST[:PORT][/PATH] (" + schemes_text(schemes) + "), got '" +
-                  std::string(text) + "'";
-  auto sep = text.find("://");
-  if (sep == std::string_view::npos)
-    return expected;
-  auto scheme = lower(text.substr(0, sep));
-  if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
-    return expected;
-  endpoint_url url;
-  url.tls = scheme == "wss" || scheme == "https";
-  auto rest = text.substr(sep + 3);
-  auto end = std::min(rest.find_first_of("/?#"), rest.size());
-  auto authority = rest.substr(0, end);
-  std::string target(rest.substr(end));
-  target = target.substr(0, target.find('#'));
-  url.target = target.empty() || target.front() != '/' ? "/" + target : target;
-  if (authority.find('@') != std::string_view::npos)
-    return "user names in URLs are not supported: '" + std::string(text) + "'";
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      return expected;
-    url.host = std::string(authority.substr(1, close - 1));
-    auto after = authority.substr(close + 1);
-    if (!after.empty() && after.front() != ':')
-      return expected;
-    port = after.empty() ? after : after.substr(1);
-  } else {
-    auto colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    port = colon == std::string_view::npos ? std::string_view()
-                                           : authority.substr(colon + 1);
-  }
-  if (url.host.empty())
-    return "no host in '" + std::string(text) + "'";
-  if (!port.empty() &&
-      (port.size() > 5 ||
-       port.find_first_not_of("0123456789") != std::string_view::npos ||
-       std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535))
-    return "bad port '" + std::string(port) + "' in '" + std::string(text) + "'";
-  url.port = port.empty() ? (url.tls ? "443" : "80") : std::string(port);
-  out = std::move(url);
-  return {};
-}
 
 parsed_command_line parse_command_line(int argc, const char* const* argv) {
   watch_options options;

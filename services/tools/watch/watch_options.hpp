@@ -2,32 +2,16 @@
 // runrelay-watch's command line: what to watch (or the /stats report), where, and how
 // to print it.
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
 #include <string>
-#include <string_view>
+
+#include "services/web_client/web_url.hpp"
 
 namespace runrelay::watch {
 
-// A ws://, wss://, http:// or https:// URL, split for Asio and Beast.
-struct endpoint_url {
-  bool tls = false;
-  std::string host;   // without the brackets of an IPv6 literal
-  std::string port;   // "80"/"443" when the URL has none
-  std::string target; // path and query, at least "/"
-
-  // The Host header: host, bracketed when IPv6, with the port unless it is the default.
-  std::string host_header() const;
-};
-
-// `schemes` lists the accepted schemes ("ws", "wss"); wss and https mean TLS.
-// Returns an error message, empty when `out` was filled.
-std::string parse_url(std::string_view text,
-                      std::initializer_list<std::string_view> schemes, endpoint_url& out);
-
 struct watch_options {
   std::string url = "ws://127.0.0.1:8080/ws";
-  endpoint_url endpoint;
+  web_client::web_url endpoint;
   std::string run = "*";
   std::string since; // "" = the run's whole retained history, "live", or an event_id
   bool json = false; // print each raw message, one per line
@@ -38,7 +22,7 @@ struct watch_options {
 
   bool stats = false; // --stats: GET /stats once and print it
   std::string stats_url;
-  endpoint_url stats_endpoint; // target includes ?limit=
+  web_client::web_url stats_endpoint; // target includes ?limit=
   std::optional<std::uint64_t> limit;
 };
 

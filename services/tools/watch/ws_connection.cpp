@@ -13,6 +13,8 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "services/web_client/tls_client.hpp"
+
 namespace runrelay::watch {
 namespace {
 
@@ -61,7 +63,7 @@ class session : public ws_connection, public std::enable_shared_from_this<sessio
 
 public:
   template <class... StreamArgs>
-  session(asio::io_context& io, endpoint_url url, connection_handlers handlers,
+  session(asio::io_context& io, web_client::web_url url, connection_handlers handlers,
           StreamArgs&&... stream_args)
       : resolver_(io), ws_(std::forward<StreamArgs>(stream_args)...),
         url_(std::move(url)), handlers_(std::move(handlers)) {}
@@ -109,13 +111,8 @@ private:
       return fail(ec, {});
     if constexpr (is_tls) {
       auto& tls = ws_.next_layer();
-      error_code not_ip; // SNI names a host, never an address (RFC 6066)
-      asio::ip::make_address(url_.host, not_ip);
-      if (not_ip && !SSL_set_tlsext_host_name(tls.native_handle(), url_.host.c_str()))
-        return fail(error_code(static_cast<int>(::ERR_get_error()),
-                               asio::error::get_ssl_category()),
-                    "TLS");
-      tls.set_verify_callback(asio::ssl::host_name_verification(url_.host));
+      if (auto tls_ec = web_client::prepare_tls_client(tls.native_handle(), url_.host))
+        return fail(tls_ec, "TLS");
       beast::get_lowest_layer(ws_).expires_after(handshake_timeout);
       tls.async_handshake(asio::ssl::stream_base::client,
                           beast::bind_front_handler(&session::on_tls_handshake, self()));
@@ -220,7 +217,7 @@ private:
 
   tcp::resolver resolver_;
   websocket::stream<Next> ws_;
-  endpoint_url url_;
+  web_client::web_url url_;
   connection_handlers handlers_;
   beast::flat_buffer buffer_;
   std::deque<std::string> queue_; // the front is being written while writing_
@@ -234,7 +231,7 @@ private:
 
 std::shared_ptr<ws_connection> start_ws_connection(asio::io_context& io,
                                                    asio::ssl::context& tls,
-                                                   const endpoint_url& url,
+                                                   const web_client::web_url& url,
                                                    connection_handlers handlers) {
   if (url.tls) {
     auto s = std::make_shared<session<tls_stream>>(io, url, std::move(handlers),

@@ -9,7 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "services/tools/watch/watch_options.hpp"
+#include "services/web_client/web_url.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -35,7 +35,7 @@ public:
 // `tls` must outlive the connection and is used only for wss:// URLs.
 std::shared_ptr<ws_connection> start_ws_connection(boost::asio::io_context& io,
                                                    boost::asio::ssl::context& tls,
-                                                   const endpoint_url& url,
+                                                   const web_client::web_url& url,
                                                    connection_handlers handlers);
 
 } // namespace runrelay::watch

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "services/web_client/tls_client.hpp"
+
 namespace runrelay::watch {
 namespace {
 
@@ -44,14 +46,10 @@ void write_line(std::FILE* to, const std::string& line) {
 } // namespace
 
 ws_watch_client::ws_watch_client(asio::io_context& io, watch_options options)
-    : io_(io), options_(std::move(options)), tls_(asio::ssl::context::tls_client),
+    : io_(io), options_(std::move(options)), tls_(web_client::make_client_tls_context()),
       printer_(format_options{options_.color, false}),
       resume_(options_.run, options_.since), retry_timer_(io), deadline_timer_(io),
-      exit_timer_(io), signals_(io, SIGINT, SIGTERM) {
-  error_code ignored; // without CA paths, every wss:// handshake fails and says why
-  tls_.set_default_verify_paths(ignored);
-  tls_.set_verify_mode(asio::ssl::verify_peer);
-}
+      exit_timer_(io), signals_(io, SIGINT, SIGTERM) {}
 
 void ws_watch_client::start() {
   signals_.async_wait([this](error_code ec, int signal) { on_signal(ec, signal); });
@@ -70,7 +68,7 @@ void ws_watch_client::do_connect() {
       [this, generation] { on_open(generation); },
       [this, generation](std::string text) { on_message(generation, std::move(text)); },
       [this, generation](std::string why) { on_closed(generation, std::move(why)); }};
-  connection_ = start_ws_connection(io_, tls_, options_.endpoint, std::move(handlers));
+  connection_ = start_ws_connection(io_, *tls_, options_.endpoint, std::move(handlers));
 }
 
 void ws_watch_client::on_open(std::uint64_t) {

@@ -10,7 +10,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "services/tools/watch/resume_state.hpp"
@@ -48,7 +47,7 @@ private:
 
   boost::asio::io_context& io_;
   watch_options options_;
-  boost::asio::ssl::context tls_;
+  std::shared_ptr<boost::asio::ssl::context> tls_; // for wss:// (web_client's setup)
   event_printer printer_;
   resume_state resume_;
   std::shared_ptr<ws_connection> connection_;
