@@ -34,10 +34,7 @@ compiler_of() {
 # Builds one configuration from clean; prints its result line, returns 1 on a warning.
 build_one() { # config
   local config=$1 cc=${1%%-*} type=${1#*-} dir=$prefix$1 cxx log start status=0
-  cxx=$(compiler_of "$cc") && [[ $type =~ ^(Release|Debug|RelWithDebInfo)$ ]] || {
-    echo "build-matrix: unknown configuration $config" >&2
-    exit 2
-  }
+  cxx=$(compiler_of "$cc")
   mkdir -p "$dir"
   log=$dir/build.log
   start=$(date +%s)
@@ -59,6 +56,13 @@ build_one() { # config
   }
 }
 
+for config in "${configs[@]}"; do
+  if ! compiler_of "${config%%-*}" >/dev/null ||
+    [[ ! ${config#*-} =~ ^(Release|Debug|RelWithDebInfo)$ ]]; then
+    echo "build-matrix: unknown configuration $config" >&2
+    exit 2
+  fi
+done
 failed=0
 begin=$(date +%s)
 echo "build-matrix: $(g++-12 --version | head -n 1); $(clang++-14 --version | head -n 1)"
