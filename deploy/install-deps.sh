@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Installs what building and testing runrelay needs on Debian bookworm, and nothing that
-# is already there. Run as root. Usage: deploy/install-deps.sh [--tests]
+# Installs the Debian bookworm packages runrelay needs, and nothing that is already
+# there. Run as root.
+# Usage: deploy/install-deps.sh [--demo] [--tests]
+#   (none)   what building the relay and its tools needs
+#   --demo   also curl, which the demo's suggested commands use
+#   --tests  also what the test command runs: Boost.Test, python3 and its websocket
+#            client (integration), clang-14 and its libFuzzer runtime (fuzz), xxhsum
+#            (an optional cross-check of derived event ids)
 set -euo pipefail
-packages=(ca-certificates g++ cmake ninja-build pkg-config
-          libcaf-dev libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
+# ca-certificates: the relay verifies a wss:// orchestrator against the system's CAs.
+packages=(ca-certificates g++ cmake ninja-build
+          libcaf-dev libboost1.81-dev libboost-json1.81-dev
           libxxhash-dev libcli11-dev libspdlog-dev libssl-dev)
-if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(python3 python3-websocket clang-14 libclang-rt-14-dev)
-fi
+for arg in "$@"; do
+  case $arg in
+    --demo) packages+=(curl) ;;
+    --tests) packages+=(libboost-test1.81-dev python3 python3-websocket
+                        clang-14 libclang-rt-14-dev xxhash) ;;
+    *) echo "usage: $0 [--demo] [--tests]" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
