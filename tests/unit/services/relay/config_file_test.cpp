@@ -42,14 +42,12 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+// Exit 2 with one "runrelay: ..." line (and the --help hint) holding every part.
 void check_error(const parse_outcome& out, const std::vector<std::string>& parts) {
-  BOOST_TEST_CONTEXT("output: " << out.output) {
-    BOOST_TEST(!out.config.has_value());
-    BOOST_TEST(out.exit_status == 2);
-    BOOST_TEST(std::count(out.output.begin(), out.output.end(), '\n') == 2);
-    for (const auto& part : parts)
-      BOOST_TEST(contains(out.output, part), "missing '" << part << "'");
-  }
+  std::string first_line = out.output.substr(0, out.output.find('\n'));
+  BOOST_TEST((!out.config && out.exit_status == 2), out.output);
+  for (const auto& part : parts)
+    BOOST_TEST(contains(first_line, part), "'" << part << "' not in: " << first_line);
 }
 
 } // namespace

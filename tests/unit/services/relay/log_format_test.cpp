@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(one_object_with_time_level_component_message_fields) {
 }
 
 BOOST_AUTO_TEST_CASE(fields_given_at_construction_are_on_every_line) {
-  json_log_formatter f({{"relay_id", "relay-\"a\""}});
+  json_log_formatter f(std::map<std::string, std::string>{{"relay_id", "relay-\"a\""}});
   auto clone = f.clone();
   for (spdlog::formatter* each : {static_cast<spdlog::formatter*>(&f), clone.get()}) {
     spdlog::details::log_msg msg(spdlog::source_loc{}, "runrelay", spdlog::level::info,
