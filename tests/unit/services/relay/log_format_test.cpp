@@ -84,7 +84,9 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_replacement_characters) {
     auto o = parsed(formatted(f, text));
     std::string message(o.at("message").as_string());
     BOOST_TEST(message.find("\xEF\xBF\xBD") != std::string::npos, message);
-    BOOST_TEST(message.rfind(text.substr(8, 3), 0) == 0u, message);
+    // The ASCII before the bad bytes is kept as it was.
+    std::string ascii = text.substr(8, text.find_first_of("\xC3\xED\xFF") - 8);
+    BOOST_TEST(message.rfind(ascii, 0) == 0u, message);
   }
 }
 
