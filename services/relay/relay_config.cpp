@@ -6,6 +6,7 @@
 // unknown options; values are validated here so that a flag and its variable are
 // checked by the same code and every message names the option.
 #include "services/relay/relay_config.hpp"
+#include "services/relay/config_file.hpp"
 #include "services/web_client/web_url.hpp"
 
 #include <CLI/CLI.hpp>
@@ -197,6 +198,19 @@ std::string set_log_level(const option_spec&, const std::string& v, relay_config
   return "";
 }
 
+std::string set_log_format(const option_spec&, const std::string& v, relay_config& cfg) {
+  std::string format = lower(v);
+  if (format != "text" && format != "json")
+    return shown(v) + " is not one of text, json";
+  cfg.log_format = format;
+  return "";
+}
+
+std::string set_config_file(const option_spec&, const std::string& v, relay_config& cfg) {
+  cfg.config_file = v; // read (and so checked) before the other options
+  return "";
+}
+
 std::string set_scheduler_policy(const option_spec&, const std::string& v,
                                  relay_config& cfg) {
   std::string policy = lower(v);
@@ -288,6 +302,10 @@ const std::vector<option_spec>& option_table() {
       {"io-threads", rt, "N", "network I/O threads (1 to 64)", &c::io_threads, 1, 64},
       {"log-level", rt, "LEVEL", "trace, debug, info, warn, error or off (to stderr)",
        set_log_level, d.log_level},
+      {"log-format", rt, "FORMAT", "text, or json: one object per line for collectors",
+       set_log_format, d.log_format},
+      {"config", rt, "FILE", "TOML file of options, `name = value` (flags' names)",
+       set_config_file, "none"},
   };
   return table;
 }
@@ -299,8 +317,10 @@ std::string help_text() {
          "any number of clients over WebSocket (GET /ws) on the --listen port, which\n"
          "also serves /healthz, /readyz, /stats and /metrics. Write options as --name "
          "VALUE or --name=VALUE.\n"
-         "Each can also be set by the environment variable shown under it; a flag\n"
-         "wins over its variable. MS values are milliseconds; MS, N and BYTES are\n"
+         "Each can also be set by the environment variable shown under it, or by a\n"
+         "line `name = value` in the TOML file given by --config (RUNRELAY_CONFIG;\n"
+         "deploy/runrelay.toml lists every key). A flag wins over its variable, a\n"
+         "variable over the file. MS values are milliseconds; MS, N and BYTES are\n"
          "integers of at least 1 unless noted. Invalid options exit with status 2.\n";
   auto row = [&out](const std::string& left, const std::string& right) {
     out << "  " << left << std::string(left.size() < 30 ? 31 - left.size() : 1, ' ')
@@ -332,18 +352,40 @@ const option_spec* find_option(const std::string& arg) {
   return nullptr;
 }
 
+// " (did you mean --NAME?)" for a name that looks like an option's, else "".
+std::string suggestion(std::string typed) {
+  std::replace(typed.begin(), typed.end(), '_', '-');
+  for (const auto& s : option_table())
+    if (typed.size() >= 3 &&
+        (starts_with(s.name, typed.c_str()) || s.name.find(typed) != std::string::npos))
+      return " (did you mean --" + s.name + "?)";
+  return "";
+}
+
 std::string unknown_argument(const std::string& arg, bool after_mark) {
   if (after_mark || arg.size() < 2 || arg[0] != '-')
     return "unexpected argument " + shown(arg) + " (options start with --)";
   std::string name = arg.substr(0, arg.find('='));
-  std::string text = "unknown option " + shown(name);
-  const std::string typed =
-      name.substr(std::min(name.find_first_not_of('-'), name.size()));
-  for (const auto& s : option_table())
-    if (typed.size() >= 3 &&
-        (starts_with(s.name, typed.c_str()) || s.name.find(typed) != std::string::npos))
-      return text + " (did you mean --" + s.name + "?)";
-  return text;
+  return "unknown option " + shown(name) +
+         suggestion(name.substr(std::min(name.find_first_not_of('-'), name.size())));
+}
+
+// Applies the file's entries over the defaults; an error text naming file, line and key.
+std::string apply_config_file(const std::string& path, relay_config& cfg) {
+  config_file file = read_config_file(path);
+  if (!file.error.empty())
+    return file.error;
+  for (const config_entry& e : file.entries) {
+    const auto& table = option_table();
+    auto s = std::find_if(table.begin(), table.end(),
+                          [&](const option_spec& o) { return o.name == e.key; });
+    std::string where = path + ":" + std::to_string(e.line) + ": ";
+    if (s == table.end() || s->set == set_config_file)
+      return where + "unknown key " + shown(e.key) + suggestion(e.key);
+    if (std::string err = s->set(*s, e.value, cfg); !err.empty())
+      return where + e.key + ": " + err;
+  }
+  return "";
 }
 
 std::optional<std::string> lookup(const std::vector<std::string>& environment,
@@ -355,7 +397,37 @@ std::optional<std::string> lookup(const std::vector<std::string>& environment,
   return std::nullopt;
 }
 
+// The file named by --config, else by RUNRELAY_CONFIG, applied to cfg; an error or "".
+std::string read_file_layer(const std::vector<option_spec>& table,
+                            const std::vector<CLI::Option*>& given,
+                            const std::vector<std::string>& raw,
+                            const std::vector<std::string>& environment,
+                            relay_config& cfg) {
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (table[i].set != set_config_file)
+      continue;
+    std::optional<std::string> path = lookup(environment, table[i].variable());
+    std::string origin = table[i].variable();
+    if (given[i]->count() > 0) {
+      path = raw[i];
+      origin = "--config";
+    }
+    if (!path || path->empty())
+      return "";
+    std::string err = apply_config_file(*path, cfg);
+    return err.empty() ? "" : origin + " " + err;
+  }
+  return "";
+}
+
 } // namespace
+
+std::vector<option_info> relay_options() {
+  std::vector<option_info> out;
+  for (const auto& s : option_table())
+    out.push_back({s.name, s.default_text});
+  return out;
+}
 
 std::string random_relay_id() {
   std::random_device device;
@@ -412,6 +484,9 @@ parse_outcome parse_relay_config(const std::vector<std::string>& args,
   }
 
   relay_config cfg;
+  if (std::string err = read_file_layer(table, given, raw, environment, cfg);
+      !err.empty())
+    return failure(err);
   for (size_t i = 0; i < table.size(); ++i) {
     const option_spec& s = table[i];
     if (given[i]->count() > 0) {

@@ -45,6 +45,8 @@ struct relay_config {
   std::string scheduler_policy = "sharing"; // CAF's "sharing" or "stealing"
   uint32_t io_threads = 1;
   std::string log_level = "info";
+  std::string log_format = "text"; // "text" or "json" (one object per line)
+  std::string config_file;         // the TOML file the options were read from, if any
 };
 
 // Outcome of parsing argv and the environment: either a config to run with, or an exit
@@ -58,13 +60,23 @@ struct parse_outcome {
 // `args` is argv without argv[0] (main passes {argv + 1, argv + argc}). `environment`
 // holds NAME=VALUE strings (main passes environ); the process environment is never read
 // here. Each option is `--name VALUE`, `--name=VALUE` or the variable RUNRELAY_<NAME>
-// (upper case, '-' as '_'); a flag wins over its variable, an empty variable counts as
-// unset, unknown RUNRELAY_* variables are ignored, and of a repeated flag the last wins.
+// (upper case, '-' as '_'), or a `name = value` line of the TOML file named by --config
+// or RUNRELAY_CONFIG; a flag wins over its variable, which wins over the file. An empty
+// variable counts as unset, unknown RUNRELAY_* variables are ignored, and of a repeated
+// flag the last wins. A file's error (syntax, unknown key, bad value) is an error even
+// where a flag or variable would override the key, and names the file, line and key.
 // `--help` (or `-h`) anywhere gives the help text with status 0. Any error gives status
 // 2 and two lines: "runrelay: <what is wrong, naming the option>" and a hint to run
 // --help. `output` ends with a newline and is meant to be printed as is.
 parse_outcome parse_relay_config(const std::vector<std::string>& args,
                                  const std::vector<std::string>& environment);
+
+// Each option's name (without "--") and its default as --help shows it, in help order.
+struct option_info {
+  std::string name;
+  std::string default_text;
+};
+std::vector<option_info> relay_options();
 
 // "relay-" followed by 12 lowercase hex digits from std::random_device; the default of
 // --relay-id.
