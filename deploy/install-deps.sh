@@ -6,7 +6,9 @@ packages=(ca-certificates g++ cmake ninja-build pkg-config
           libcaf-dev libboost1.81-dev libboost-json1.81-dev libboost-test1.81-dev
           libxxhash-dev libcli11-dev libspdlog-dev libssl-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(python3 python3-websocket clang-14 libclang-rt-14-dev)
+  packages+=(python3 python3-websocket clang-14 libclang-rt-14-dev chromium)
+  # The browser tests run on node; a node that is already on PATH will do.
+  command -v node >/dev/null || packages+=(nodejs npm)
 fi
 missing=()
 for package in "${packages[@]}"; do
