@@ -65,6 +65,10 @@ test("runs appear and progress, and the page is on WebSocket", async () => {
     const now = counts(rows);
     return [...before].some(([id, n]) => now.get(id) > n) && rows.some((row) => row.width !== "0%");
   });
+  // The relay joined the simulator mid-run, so the first runs never had their
+  // workflow_started on it (`active`); the next run is seen from its start.
+  await wait_for("a run seen from its start", async () =>
+    (await run_rows(page)).some((row) => ["running", "completed", "failed"].includes(row.status)));
   const statuses = new Set((await run_rows(page)).map((row) => row.status));
   for (const status of statuses) assert.ok(["running", "active", "completed", "failed"].includes(status));
   assert.deepEqual(page.errors, []);

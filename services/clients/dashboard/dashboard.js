@@ -82,6 +82,10 @@ async function poll_snapshot() {
 
 function apply_snapshot(entries, upstream) {
   store.apply_snapshot(entries);
+  for (const entry of entries) {
+    const run = entry && store.get(entry.run_id);
+    if (run) follow.saw_listed(run);
+  }
   // Without WebSocket no `upstream` message is pushed: show what /stats says.
   if (upstream && (!follow.transport || !follow.transport.follows_all)) links.upstream_status(upstream);
   schedule_render();

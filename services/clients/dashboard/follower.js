@@ -63,7 +63,20 @@ export class follower {
     }
     if (followed) return;
     if (this.followed.size >= this.budget) this.drop_least_active();
-    this.follow_run(run.run_id, run.last_event_id);
+    // Joined late (its first seq was not 1): ask once for what came before.
+    if (run.base > 0) this.full_history.add(run.run_id);
+    this.follow_run(run.run_id, run.base > 0 ? undefined : run.last_event_id);
+  }
+
+  // A run the page learnt of from a listing, not from an event: an unfinished one is
+  // followed from the start of its retained history, so that its status, progress and
+  // artifacts are whole (runs that finished before the page opened are not replayed).
+  saw_listed(run) {
+    const transport = this.transport;
+    if (!transport || !transport.follows_all || run.seen > 0 || finished(run)) return;
+    if (this.followed.has(run.run_id) || this.followed.size >= this.budget) return;
+    this.full_history.add(run.run_id);
+    this.follow_run(run.run_id, undefined);
   }
 
   drop_least_active() {

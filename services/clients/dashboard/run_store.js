@@ -87,15 +87,21 @@ class run_state {
     const entry = { event_id: envelope.event_id, seq: envelope.seq, epoch, type, data,
                     received_at: this.last_activity };
     if (this.insert(entry)) this.take_latest(entry);
-    else if (final_status[type]) this.status = final_status[type];
+    else this.take_status(type);
     return true;
+  }
+
+  // Status follows event types (docs/protocol.md section 3), whatever order a replay
+  // brings them in: started only moves `active` on, and a final type always wins.
+  take_status(type) {
+    if (type === "workflow_started" && this.status === "active") this.status = "running";
+    if (final_status[type]) this.status = final_status[type];
   }
 
   // What the newest event says of the run.
   take_latest(entry) {
     const data = entry.data;
-    if (entry.type === "workflow_started" && this.status === "active") this.status = "running";
-    if (final_status[entry.type]) this.status = final_status[entry.type];
+    this.take_status(entry.type);
     if ("progress" in data) {
       const fraction = progress_fraction(data.progress);
       if (fraction !== null) this.progress = fraction;
