@@ -1,18 +1,9 @@
 // The dashboard in headless Chromium against the real relay and simulator: what a
 // person sees (docs/dashboard.md).
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { stage, http, wait_for, run_rows, shown_event_ids } from "./harness.mjs";
+import { new_stage, http, wait_for, run_rows } from "./harness.mjs";
 
-const stages = [];
-function new_stage() {
-  const s = new stage();
-  stages.push(s);
-  return s;
-}
-after(async () => {
-  for (const s of stages) await s.close();
-});
 
 async function open_dashboard(s, sim_args, { page_options, relay_args } = {}) {
   const sim = await s.start_sim(sim_args);

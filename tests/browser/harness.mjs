@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { once } from "node:events";
+import { after } from "node:test";
 import { chromium } from "playwright-core";
 
 export const HOST = "127.0.0.1";
@@ -149,4 +150,16 @@ export async function run_rows(page) {
 // The event ids of the open run's view, oldest first.
 export async function shown_event_ids(page) {
   return page.$$eval("#run-events > li", (rows) => rows.map((row) => row.dataset.eventId).reverse());
+}
+
+// A new stage for a test; every stage of the file is closed after its last test, even
+// when a test failed half-way.
+const open_stages = [];
+after(async () => {
+  for (const s of open_stages) await s.close();
+});
+export function new_stage() {
+  const s = new stage();
+  open_stages.push(s);
+  return s;
 }

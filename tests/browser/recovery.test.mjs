@@ -1,18 +1,9 @@
 // The dashboard across a relay restart, on a phone, in the actors view, and on the
 // HTTP fallbacks when WebSocket is blocked.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { stage, http, wait_for, run_rows, shown_event_ids } from "./harness.mjs";
+import { new_stage, http, wait_for, run_rows, shown_event_ids } from "./harness.mjs";
 
-const stages = [];
-function new_stage() {
-  const s = new stage();
-  stages.push(s);
-  return s;
-}
-after(async () => {
-  for (const s of stages) await s.close();
-});
 
 // One run at a time, made only by /control/emit; with this seed its first run is
 // longer than the 16 events the restart test emits.

@@ -23,13 +23,39 @@ async function probe_runs(name) {
   }
 }
 
-export class sse_transport {
-  constructor() {
-    this.name = "SSE";
+// What both keep: one handle per followed run, each with a stop() that ends its
+// connection.
+class per_run_transport {
+  constructor(name) {
+    this.name = name;
     this.follows_all = false;
-    this.streams = new Map();
+    this.followed = new Map();
     this.handlers = null;
     this.ended = false;
+  }
+
+  unfollow(run_id) {
+    const handle = this.followed.get(run_id);
+    if (handle) handle.stop();
+    this.followed.delete(run_id);
+  }
+
+  end(reason) {
+    if (this.ended) return;
+    this.close();
+    this.handlers.closed(reason);
+  }
+
+  close() {
+    this.ended = true;
+    for (const handle of this.followed.values()) handle.stop();
+    this.followed.clear();
+  }
+}
+
+export class sse_transport extends per_run_transport {
+  constructor() {
+    super("SSE");
   }
 
   async open(handlers) {
@@ -63,35 +89,13 @@ export class sse_transport {
         this.end("SSE stream of " + run_id + (opened ? " ended" : " refused"));
       }
     };
-    this.streams.set(run_id, source);
-  }
-
-  unfollow(run_id) {
-    const source = this.streams.get(run_id);
-    if (source) source.close();
-    this.streams.delete(run_id);
-  }
-
-  end(reason) {
-    if (this.ended) return;
-    this.close();
-    this.handlers.closed(reason);
-  }
-
-  close() {
-    this.ended = true;
-    for (const source of this.streams.values()) source.close();
-    this.streams.clear();
+    this.followed.set(run_id, { stop: () => source.close() });
   }
 }
 
-export class poll_transport {
+export class poll_transport extends per_run_transport {
   constructor() {
-    this.name = "long-poll";
-    this.follows_all = false;
-    this.polls = new Map();
-    this.handlers = null;
-    this.ended = false;
+    super("long-poll");
   }
 
   async open(handlers) {
@@ -102,7 +106,7 @@ export class poll_transport {
   follow(run_id, since) {
     this.unfollow(run_id);
     const controller = new AbortController();
-    this.polls.set(run_id, controller);
+    this.followed.set(run_id, { stop: () => controller.abort() });
     this.poll_loop(run_id, since, controller.signal).catch((error) => {
       if (error && error.name === "AbortError") return;
       this.end("long-poll of " + run_id + " failed: " + error.message);
@@ -134,23 +138,5 @@ export class poll_transport {
       // next_id is an event_id: it stays valid behind a load balancer, unlike seq.
       if (body.next_id) after = body.next_id;
     }
-  }
-
-  unfollow(run_id) {
-    const controller = this.polls.get(run_id);
-    if (controller) controller.abort();
-    this.polls.delete(run_id);
-  }
-
-  end(reason) {
-    if (this.ended) return;
-    this.close();
-    this.handlers.closed(reason);
-  }
-
-  close() {
-    this.ended = true;
-    for (const controller of this.polls.values()) controller.abort();
-    this.polls.clear();
   }
 }
