@@ -127,3 +127,50 @@ test("an event is on screen within one second of its emission", async () => {
   assert.ok(lags.length >= 6, JSON.stringify(lags));
   for (const { id, lag } of lags) assert.ok(lag < 1000, id + " took " + lag + " ms to show");
 });
+
+test("a thousand runs keep the DOM bounded, and the filter finds one", async () => {
+  const s = new_stage();
+  const { sim, page } = await open_dashboard(s, ["--rate", "0", "--runs", "1000",
+                                                "--duplicate-percent", "0"]);
+  await wait_for("the relay link", async () => (await page.getAttribute("#link-relay", "data-state")) === "up");
+  // Events go to runs at random: 5000 of them reach nearly all of the 1000.
+  await sim.control("emit?count=5000");
+  await wait_for("about a thousand runs known", async () => {
+    const summary = await page.textContent("#run-summary");
+    return Number((/^(\d+) runs/.exec(summary) || [0, 0])[1]) >= 950;
+  }, 30000);
+  const rows = await page.$$eval("#run-list > li", (items) => items.map((item) => item.dataset.runId));
+  assert.ok(rows.length <= 200, rows.length + " rows in the DOM");
+  assert.match(await page.textContent("#run-summary"), /showing the newest 200/);
+  const wanted = rows[rows.length - 1];
+  await page.fill("#run-filter", wanted);
+  await wait_for("the filter to narrow the list", async () => {
+    const ids = await page.$$eval("#run-list > li", (items) => items.map((item) => item.dataset.runId));
+    return ids.length >= 1 && ids.every((id) => id.includes(wanted));
+  });
+  assert.deepEqual(page.errors, []);
+});
+
+test("a run with a thousand events keeps its view bounded", async () => {
+  const s = new_stage();
+  const { sim, relay, page } = await open_dashboard(s, ["--rate", "0"]);
+  await page.goto(relay.base + "/#run=big");
+  await wait_for("the relay link", async () => (await page.getAttribute("#link-relay", "data-state")) === "up");
+  for (let frame = 0; frame < 10; frame++) {
+    const batch = [];
+    for (let i = 1; i <= 100; i++) {
+      const n = frame * 100 + i;
+      batch.push({ run_id: "big", event_id: "big:" + n, type: "step_progress", progress: n / 10,
+                   ts: new Date().toISOString() });
+    }
+    const answer = await fetch(sim.url.replace("ws", "http") + "control/inject", {
+      method: "POST", body: JSON.stringify(batch) });
+    assert.equal(answer.status, 200);
+  }
+  await wait_for("1000 events counted", async () => /^1000 events/.test(await page.textContent("#run-facts")));
+  const ids = await page.$$eval("#run-events > li", (items) => items.map((item) => item.dataset.eventId));
+  assert.ok(ids.length <= 300, ids.length + " rows in the DOM");
+  assert.equal(ids[0], "big:1000", "the newest on top");
+  assert.equal(await page.getAttribute("#run-progress-bar", "style"), "width: 100%;");
+  assert.deepEqual(page.errors, []);
+});
