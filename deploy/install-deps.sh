@@ -4,9 +4,10 @@
 # Usage: deploy/install-deps.sh [--demo] [--tests]
 #   (none)   what building the relay and its tools needs
 #   --demo   also curl, which the demo's suggested commands use
-#   --tests  also what the test command runs: Boost.Test, python3 and its websocket
-#            client (integration), clang-14 and its libFuzzer runtime (fuzz), xxhsum
-#            (an optional cross-check of derived event ids)
+#   --tests  also what the test command runs: Boost.Test, python3 (integration),
+#            clang-14 and its libFuzzer runtime (fuzz), xxhsum (a cross-check of
+#            derived event ids), chromium and node (the dashboard), haproxy and
+#            kubectl (deploy checks)
 set -euo pipefail
 # ca-certificates: the relay verifies a wss:// orchestrator against the system's CAs.
 packages=(ca-certificates g++ cmake ninja-build
@@ -15,8 +16,14 @@ packages=(ca-certificates g++ cmake ninja-build
 for arg in "$@"; do
   case $arg in
     --demo) packages+=(curl) ;;
-    --tests) packages+=(libboost-test1.81-dev python3 python3-websocket
-                        clang-14 libclang-rt-14-dev xxhash) ;;
+    --tests)
+      packages+=(libboost-test1.81-dev python3 clang-14 libclang-rt-14-dev xxhash
+                 chromium haproxy)
+      # The browser tests run on node, the manifest tests on kubectl's kustomize; ones
+      # already on PATH will do.
+      command -v node >/dev/null || packages+=(nodejs npm)
+      command -v kubectl >/dev/null || packages+=(kubernetes-client)
+      ;;
     *) echo "usage: $0 [--demo] [--tests]" >&2; exit 2 ;;
   esac
 done

@@ -2,6 +2,7 @@
 
 #include "protocol/client_codec.hpp"
 #include "protocol/websocket_codec.hpp"
+#include "services/clients/dashboard_assets.hpp"
 #include "services/clients/stats_report.hpp"
 
 #include <boost/asio/post.hpp>
@@ -136,6 +137,9 @@ private:
         return respond(error_answer(400, "missing or malformed Sec-WebSocket-Key"));
       stream_.expires_never();
       backend_.upgrade(lane_, stream_.release_socket(), std::move(*accept));
+    } else if (const auto* asset = asset_table::dashboard().find(path)) {
+      if (only(http::verb::get))
+        respond_asset(*asset, request[http::field::if_none_match]);
     } else {
       respond(error_answer(404, "no such path: " + std::string(path)));
     }
@@ -150,12 +154,22 @@ private:
     };
   }
 
+  // The dashboard's files: revalidated on every load (no-cache) so that a new binary's
+  // page shows at once, and 304 when the browser's copy is already the current one.
+  void respond_asset(const dashboard_asset& asset, std::string_view if_none_match) {
+    bool current = if_none_match == asset.etag;
+    http_answer answer{current ? 304u : 200u, std::string(asset.content_type),
+                       current ? std::string() : std::string(asset.body)};
+    answer.cache_control = "no-cache";
+    respond(std::move(answer), {http::field::etag, asset.etag});
+  }
+
   void respond(http_answer answer, std::pair<http::field, std::string_view> extra = {}) {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(answer.status), version_);
     response->set(http::field::server, "runrelay");
     response->set(http::field::content_type, answer.content_type);
-    response->set(http::field::cache_control, "no-store");
+    response->set(http::field::cache_control, answer.cache_control);
     if (!extra.second.empty())
       response->set(extra.first, extra.second);
     response->body() = std::move(answer.body);

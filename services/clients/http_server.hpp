@@ -19,6 +19,7 @@ struct http_answer {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::string cache_control = "no-store";
 };
 
 using answer_callback = std::function<void(http_answer)>;
