@@ -26,6 +26,7 @@ build/runrelay --listen "127.0.0.1:$relay_port" --upstream "ws://127.0.0.1:$sim_
   --relay-id demo-relay 2>"$logs/relay.log" &
 pids+=($!)
 cat <<TXT
+demo: the dashboard: open http://127.0.0.1:$relay_port/ in a browser
 demo: orchestrator (simulated) on ws://127.0.0.1:$sim_port, its log in $logs/sim.log
 demo: runrelay on http://127.0.0.1:$relay_port, its log in $logs/relay.log
 demo: try in another terminal:

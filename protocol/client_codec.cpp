@@ -1,4 +1,4 @@
-// Client <-> relay messages on GET /ws (PROTOCOL.md section 2).
+// Client <-> relay messages on GET /ws (docs/protocol.md section 2).
 //
 // Rules (decided by the lead):
 // - Invalid JSON, including nesting deeper than max_json_depth (64): bad_json.
@@ -14,14 +14,15 @@
 //   JSON, kept raw.
 // - A duplicate type/run_id/since/id/data/timestamp key (decoded, so "\u0069d" is id):
 //   bad_message naming the key.
-// - Encoders: compact JSON, field order as in PROTOCOL.md section 2; raw values (ids,
+// - Encoders: compact JSON, field order as in docs/protocol.md section 2; raw values
+// (ids,
 //   data, timestamps) are written verbatim, never re-serialized.
 //
 // Further decisions (this file):
 // - Check order: JSON, object, id (a duplicate id is unreadable: id null), the other
 //   duplicate keys, type, then the type's own fields.
 // - subscribe with run_id "*": `since` is ignored (not validated) and the request says
-//   live_only, since "*" is live only (PROTOCOL.md section 2).
+//   live_only, since "*" is live only (docs/protocol.md section 2).
 // - unknown_type's message quotes the type when it is at most 64 bytes.
 // - Unknown extra fields are ignored.
 // - An empty `id` argument to an encoder is written as null; an empty raw timestamp is

@@ -1,5 +1,5 @@
 #pragma once
-// Client <-> relay messages on GET /ws (PROTOCOL.md section 2). Pure functions.
+// Client <-> relay messages on GET /ws (docs/protocol.md section 2). Pure functions.
 #include "protocol/upstream_state.hpp"
 
 #include <cstdint>

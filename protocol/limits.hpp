@@ -3,7 +3,7 @@
 
 namespace runrelay::protocol {
 
-// run_id and event_id values longer than this are rejected (PROTOCOL.md section 1).
+// run_id and event_id values longer than this are rejected (docs/protocol.md section 1).
 constexpr std::size_t max_id_bytes = 256;
 
 // Deeper JSON is rejected before it reaches anything that recurses over it. Boost.JSON's

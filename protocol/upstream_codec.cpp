@@ -1,4 +1,4 @@
-// Frames from the orchestrator (PROTOCOL.md section 1).
+// Frames from the orchestrator (docs/protocol.md section 1).
 //
 // Rules (decided by the lead):
 // - A frame is validated with boost::json::parse, max_depth = max_json_depth (64 nested
@@ -17,7 +17,7 @@
 // - event_id: the orchestrator's, else derive_event_id(raw) with derived_id = true.
 //   `raw` is the object's exact bytes, '{' to '}', without surrounding whitespace.
 // - `progress` / `artifact` are kept as raw value text when present.
-// - encode_hello / encode_pong: compact JSON, field order as in PROTOCOL.md.
+// - encode_hello / encode_pong: compact JSON, field order as in docs/protocol.md.
 //
 // Further decisions (this file):
 // - Values that may legitimately be duplicated (progress, artifact, a ping's timestamp)

@@ -1,6 +1,6 @@
 #pragma once
-// Frames from the orchestrator (PROTOCOL.md section 1): decoding, derived ids, and the
-// relay's own upstream messages. Pure functions: no sockets, no actors.
+// Frames from the orchestrator (docs/protocol.md section 1): decoding, derived ids, and
+// the relay's own upstream messages. Pure functions: no sockets, no actors.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -5,7 +5,7 @@
 
 namespace runrelay::protocol {
 
-// PROTOCOL.md section 1, "Reconnect and connection state".
+// docs/protocol.md section 1, "Reconnect and connection state".
 enum class upstream_state : uint8_t {
   disconnected,
   connecting,

@@ -4,7 +4,7 @@
 // non-blocking socket: frames actors hand it go out at once when the socket takes them,
 // through a bounded queue when the client is behind; client messages go to its
 // client_session actor; the I/O thread pings all its clients with one timer; closes use
-// the codes PROTOCOL.md section 2 names.
+// the codes docs/protocol.md section 2 names.
 #include "actors/clients/client_session.hpp"
 #include "actors/status_board.hpp"
 #include "services/clients/io_sink.hpp"

@@ -1,4 +1,4 @@
-// Command line and environment parsing for `runrelay` (PROTOCOL.md section 4).
+// Command line and environment parsing for `runrelay` (docs/protocol.md section 4).
 //
 // One table of option descriptors drives everything: CLI11 registration, validation of
 // flag and variable values, the defaults shown in --help (read from relay_config{}) and

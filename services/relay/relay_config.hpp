@@ -1,5 +1,6 @@
 #pragma once
-// Every option of PROTOCOL.md section 4, with its default. Parsed by parse_relay_config.
+// Every option of docs/protocol.md section 4, with its default. Parsed by
+// parse_relay_config.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // The bench's orchestrator: a WebSocket server on 127.0.0.1 that the relay under test
-// dials (PROTOCOL.md section 1), and the publisher that paces bench events into it.
+// dials (docs/protocol.md section 1), and the publisher that paces bench events into it.
 // Runs on its own thread; each relay connection is a relay_link.
 #include <chrono>
 #include <cstdint>

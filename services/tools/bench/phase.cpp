@@ -130,8 +130,9 @@ void delivery_problems(const measured& m, std::vector<std::string>& problems) {
   if (t.duplicated)
     problems.push_back(fmt::format("{} deliveries duplicated", t.duplicated));
   if (m.report.bad_envelopes)
-    problems.push_back(fmt::format(
-        "{} sampled event messages broke PROTOCOL.md section 2", m.report.bad_envelopes));
+    problems.push_back(
+        fmt::format("{} sampled event messages broke docs/protocol.md section 2",
+                    m.report.bad_envelopes));
   if (auto wrong = m.report.control.find("_wrong_run"); wrong != m.report.control.end())
     problems.push_back(
         fmt::format("{} events came to subscribers of another run", wrong->second));

@@ -1,5 +1,5 @@
 #pragma once
-// One connection from the relay under test to the bench's orchestrator (PROTOCOL.md
+// One connection from the relay under test to the bench's orchestrator (docs/protocol.md
 // section 1): accepts the WebSocket upgrade, reads what the relay sends (hello, JSON
 // pings), and writes pongs and events one frame at a time. Beast stays in
 // relay_link.cpp.

@@ -157,7 +157,7 @@ void ws_subscriber::on_event(const bench_fields& event, std::string_view text) {
     check_caught_up();
 }
 
-// PROTOCOL.md section 2's event message, around the event this bench published.
+// docs/protocol.md section 2's event message, around the event this bench published.
 std::string ws_subscriber::check_envelope(std::string_view text,
                                           const bench_fields& event) {
   boost::system::error_code ec;

@@ -1,5 +1,5 @@
 #pragma once
-// One subscriber of the relay under test (PROTOCOL.md section 2): connects to /ws,
+// One subscriber of the relay under test (docs/protocol.md section 2): connects to /ws,
 // subscribes to its run, and accounts every event it receives (bench_stats). It lives
 // on one I/O thread, its shard, and shares that shard's figures. Beast stays in
 // subscriber.cpp.

@@ -1,5 +1,5 @@
 // runrelay-watch: the terminal client of a runrelay relay. Watches runs live over
-// WebSocket (PROTOCOL.md section 2), one readable line per event, reconnecting and
+// WebSocket (docs/protocol.md section 2), one readable line per event, reconnecting and
 // resuming by itself; or, with --stats, prints the relay's GET /stats for operators
 // (section 3). Code: services/watch/ (network, options) and services/watch_format.hpp
 // (what is printed).

@@ -1,6 +1,6 @@
 #pragma once
-// What runrelay-watch prints: relay messages (PROTOCOL.md section 2) as one line each,
-// and a GET /stats body (section 3) as a report. Pure (no I/O), so it lives in the
+// What runrelay-watch prints: relay messages (docs/protocol.md section 2) as one line
+// each, and a GET /stats body (section 3) as a report. Pure (no I/O), so it lives in the
 // project library and is unit-tested (tests/unit/event_printer_test.cpp); the network
 // side of the watcher is in services/watch/.
 #include <chrono>

@@ -1,4 +1,4 @@
-// PROTOCOL.md section 2: client messages and the relay's replies.
+// docs/protocol.md section 2: client messages and the relay's replies.
 #include "protocol/client_codec.hpp"
 
 #include <boost/json.hpp>

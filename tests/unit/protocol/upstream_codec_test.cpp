@@ -1,4 +1,4 @@
-// PROTOCOL.md section 1: decoding orchestrator frames, derived ids, hello and pong.
+// docs/protocol.md section 1: decoding orchestrator frames, derived ids, hello and pong.
 #include "protocol/json_scan.hpp"
 #include "protocol/upstream_codec.hpp"
 

@@ -1,5 +1,5 @@
-// PROTOCOL.md section 2 from one client's side: rate_limiter on synthetic time, then the
-// client_session actor with probes standing in for the dedup filter and the queue.
+// docs/protocol.md section 2 from one client's side: rate_limiter on synthetic time, then
+// the client_session actor with probes standing in for the dedup filter and the queue.
 #include "actors/clients/client_session.hpp"
 #include "tests/unit/actors/actor_fixture.hpp"
 

@@ -1,4 +1,4 @@
-// PROTOCOL.md section 1, "Duplicates": dedup_window on synthetic time points.
+// docs/protocol.md section 1, "Duplicates": dedup_window on synthetic time points.
 #include "actors/runs/dedup_window.hpp"
 
 #include <boost/test/unit_test.hpp>

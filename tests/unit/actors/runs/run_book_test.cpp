@@ -1,4 +1,4 @@
-// run_book, the run subscriber's decisions without an actor (PROTOCOL.md section 2:
+// run_book, the run subscriber's decisions without an actor (docs/protocol.md section 2:
 // subscribe/since/gap, replay then live, each event once per connection). The actor
 // around it: run_subscriber_test.
 #include "actors/runs/run_subscriber.hpp"
@@ -258,9 +258,9 @@ BOOST_AUTO_TEST_CASE(an_event_published_mid_replay_arrives_once_in_order) {
   BOOST_TEST(seen(*a) == (strings{"sub:3", "e1", "e2", "e3", "e4", "e5"}));
 }
 
-// PROTOCOL.md section 2: "every event accepted after `subscribed` is sent is delivered
-// live"; a client that cannot get them must be told (closed as a slow consumer, 1013, so
-// it resumes with `since` and sees gap:true), never skipped silently.
+// docs/protocol.md section 2: "every event accepted after `subscribed` is sent is
+// delivered live"; a client that cannot get them must be told (closed as a slow consumer,
+// 1013, so it resumes with `since` and sees gap:true), never skipped silently.
 BOOST_AUTO_TEST_CASE(a_replay_overtaken_by_eviction_is_not_silently_skipped) {
   make(run_settings{3, std::chrono::milliseconds(1000), 1, 1 << 20});
   publish({"e1", "e2", "e3"});

@@ -1,6 +1,6 @@
-// run_directory: which runs the dedup filter keeps (PROTOCOL.md section 3: retained while
-// subscribed, otherwise until run_retention after the last event; at most max_runs, the
-// least recently active run without subscribers going first) and the "*" list.
+// run_directory: which runs the dedup filter keeps (docs/protocol.md section 3: retained
+// while subscribed, otherwise until run_retention after the last event; at most max_runs,
+// the least recently active run without subscribers going first) and the "*" list.
 #include "actors/runs/run_directory.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -203,7 +203,10 @@ BOOST_AUTO_TEST_CASE(unsubscribe_and_client_gone_stop_delivery) {
   start(settings(milliseconds(1000)));
   subscribe({since_position::kind::live_only, {}});
   auto other = std::make_shared<recording_sink>();
-  caf::anon_send(run_actor, subscribe_cmd{2, other, "r1", {}, "null"});
+  // Named, not a temporary: g++ 12 -O2 warns (maybe-uninitialized) on the temporary's
+  // since_position inside anon_send.
+  auto other_cmd = subscribe_cmd{2, other, "r1", since_position{}, "null"};
+  caf::anon_send(run_actor, std::move(other_cmd));
   run();
   caf::anon_send(run_actor, unsubscribe_cmd{1, sink, "r1", R"("x")"});
   caf::anon_send(run_actor, client_gone_atom::value, runrelay::actors::client_id_t{2});

@@ -1,4 +1,4 @@
-// PROTOCOL.md section 1, "Reconnect and connection state": reconnect_policy, the
+// docs/protocol.md section 1, "Reconnect and connection state": reconnect_policy, the
 // reconnect supervisor's decisions without an actor (the actor:
 // reconnect_supervisor_test).
 #include "actors/upstream/reconnect_supervisor.hpp"
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(reconnects_count_handshakes_after_a_loss_only) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_first_dial_is_a_loss_too) {
-  // PROTOCOL.md section 1 counts "a failed dial or handshake" among losses.
+  // docs/protocol.md section 1 counts "a failed dial or handshake" among losses.
   policy_t policy(exact(), 1);
   policy.start();
   policy.session_ended(false);

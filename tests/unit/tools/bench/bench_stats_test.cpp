@@ -12,7 +12,7 @@ using namespace runrelay::bench;
 
 namespace {
 
-// What the relay wraps around an event (PROTOCOL.md section 2).
+// What the relay wraps around an event (docs/protocol.md section 2).
 std::string envelope(const std::string& event) {
   return R"({"type":"event","run_id":"r1","event_id":"b-r1-7","seq":12,"data":)" + event +
          "}";

@@ -1,5 +1,5 @@
 // runrelay-watch's printers (services/tools/watch/watch_format.hpp): relay messages
-// (PROTOCOL.md section 2) as terminal lines, and GET /stats (section 3) as a report.
+// (docs/protocol.md section 2) as terminal lines, and GET /stats (section 3) as a report.
 #include "services/tools/watch/watch_format.hpp"
 
 #include <boost/test/unit_test.hpp>
