@@ -8,20 +8,21 @@
 
 using runrelay::web_client::parse_web_url;
 using runrelay::web_client::wants_sni;
-using runrelay::web_client::web_url;
+// The suite is named web_url, so the type goes by another name here.
+using parts = runrelay::web_client::web_url;
 
 namespace {
 
 // What --url accepts in runrelay-watch and --upstream in the relay.
-web_url ws(const std::string& text) {
-  web_url url;
+parts ws(const std::string& text) {
+  parts url;
   auto error = parse_web_url(text, {"ws", "wss"}, url);
   BOOST_TEST_REQUIRE(error.empty(), text << ": " << error);
   return url;
 }
 
 std::string ws_error(const std::string& text) {
-  web_url url;
+  parts url;
   url.host = "untouched";
   auto error = parse_web_url(text, {"ws", "wss"}, url);
   BOOST_TEST(url.host == "untouched", text << " filled the url");
@@ -54,7 +55,7 @@ BOOST_AUTO_TEST_CASE(splits_ws_and_wss) {
 }
 
 BOOST_AUTO_TEST_CASE(http_schemes_only_when_asked) {
-  web_url url;
+  parts url;
   BOOST_TEST(
       parse_web_url("https://h:8443/stats", {"http", "https", "ws", "wss"}, url).empty());
   BOOST_TEST(url.tls);
@@ -127,7 +128,7 @@ BOOST_AUTO_TEST_CASE(host_header_omits_the_default_port) {
   BOOST_TEST(ws("wss://h:80").host_header() == "h:80");
   BOOST_TEST(ws("ws://[::1]").host_header() == "[::1]");
   BOOST_TEST(ws("ws://[::1]:8080/ws").host_header() == "[::1]:8080");
-  web_url url;
+  parts url;
   BOOST_TEST_REQUIRE(parse_web_url("https://h:443/", {"https"}, url).empty());
   BOOST_TEST(url.host_header() == "h");
 }
