@@ -9,7 +9,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-import harness  # noqa: E402
+from support import relay_case, settings  # noqa: E402
 
 METRIC = re.compile(r"\brunrelay_[a-z0-9_]+")
 
@@ -32,7 +32,7 @@ def referenced():
     return names
 
 
-class MetricsReferencedTest(harness.RelayTestCase):
+class MetricsReferencedTest(relay_case.RelayTestCase):
     def test_every_queried_metric_is_exposed(self):
         names = referenced()
         self.assertIn("runrelay_upstream_connected", names)

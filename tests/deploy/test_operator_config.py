@@ -10,12 +10,12 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-import harness  # noqa: E402
+from support import relay_case, settings  # noqa: E402
 
 EXAMPLE = os.path.join(ROOT, "deploy", "runrelay.toml")
 
 
-class OperatorConfigTest(harness.RelayTestCase):
+class OperatorConfigTest(relay_case.RelayTestCase):
     def test_example_file_and_json_logs(self):
         sim = self.start_sim()
         relay = self.start_relay(sim, "--config", EXAMPLE, log_format="json")
@@ -41,7 +41,7 @@ class OperatorConfigTest(harness.RelayTestCase):
         self.addCleanup(os.unlink, f.name)
         env = {k: v for k, v in os.environ.items() if not k.startswith("RUNRELAY_")}
         env["RUNRELAY_CONFIG"] = f.name
-        out = subprocess.run([harness.RUNRELAY_BIN, "--upstream", "ws://127.0.0.1:9"],
+        out = subprocess.run([settings.RUNRELAY_BIN, "--upstream", "ws://127.0.0.1:9"],
                              capture_output=True, text=True, timeout=30, env=env)
         self.assertEqual(out.returncode, 2, out.stderr)
         self.assertIn(f.name + ":3: heartbeat-ms:", out.stderr)
