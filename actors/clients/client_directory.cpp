@@ -27,7 +27,7 @@ void on_session_down(client_directory_pointer self, const caf::down_msg& down) {
   spdlog::warn("client_directory: session of client {} failed ({}); closing its "
                "connection with 1011",
                id, caf::to_string(down.reason));
-  sink->close(1011, "internal error");
+  sink->close(1011, st.failure_reason);
 }
 
 caf::result<actor_stats_list> stats_of(client_directory_pointer self, uint64_t limit) {
@@ -63,7 +63,9 @@ void going_away(client_directory_pointer self, caf::timespan spread) {
 
 } // namespace
 
-client_directory_actor::behavior_type client_directory(client_directory_pointer self) {
+client_directory_actor::behavior_type client_directory(client_directory_pointer self,
+                                                       std::string failure_reason) {
+  self->state.failure_reason = std::move(failure_reason);
   self->set_down_handler(
       [self](const caf::down_msg& down) { on_session_down(self, down); });
   return {

@@ -13,6 +13,7 @@
 #include <caf/typed_actor.hpp>
 
 #include <map>
+#include <string>
 #include <unordered_map>
 
 namespace runrelay::actors {
@@ -38,11 +39,16 @@ struct client_directory_state {
   std::unordered_map<caf::actor_addr, client_id_t> id_of;
   uint64_t adopted_total = 0;
   uint64_t session_failures = 0;
+  std::string failure_reason = "internal error"; // close 1011 reason after a failure
 };
 
 using client_directory_pointer =
     client_directory_actor::stateful_pointer<client_directory_state>;
 
-client_directory_actor::behavior_type client_directory(client_directory_pointer self);
+// `failure_reason` is the close reason a client gets (code 1011) when its session fails.
+// It is also a spawn argument because CAF 0.17 dereferences a null argument tuple for a
+// function actor spawned without arguments (undefined behaviour that UBSan stops on).
+client_directory_actor::behavior_type client_directory(client_directory_pointer self,
+                                                       std::string failure_reason);
 
 } // namespace runrelay::actors

@@ -37,7 +37,7 @@ pipeline start_pipeline(caf::actor_system& system, const relay_config& config,
   pipeline actors;
   actors.dedup = system.spawn(dedup_filter, dedup_settings_of(config), fanout, board);
   actors.queue = system.spawn(upstream_queue, config.queue_capacity, board);
-  actors.clients = system.spawn(client_directory);
+  actors.clients = system.spawn(client_directory, std::string{"internal error"});
   upstream_session_settings session_config{config.relay_id,
                                            milliseconds(config.upstream_ping_ms),
                                            milliseconds(config.upstream_idle_timeout_ms)};

@@ -25,7 +25,7 @@ struct directory_fixture : actor_fixture {
   directory_fixture() {
     dedup = spawn_probe_as<runrelay::actors::dedup_filter_actor>(dedup_log);
     queue = spawn_probe_as<runrelay::actors::upstream_queue_actor>(queue_log);
-    directory = spawn(runrelay::actors::client_directory);
+    directory = spawn(runrelay::actors::client_directory, std::string{"internal error"});
     run();
   }
   // A session for client `id`, spawned as the I/O thread does, and adopted.
