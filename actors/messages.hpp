@@ -3,6 +3,7 @@
 // actor's typed interface (at the top of its header) says which of these it takes;
 // actors/README.md draws who sends what to whom.
 #include "actors/clients/client_sink.hpp"
+#include "actors/runs/poll_reply.hpp"
 #include "protocol/client_codec.hpp"
 #include "protocol/upstream_codec.hpp"
 #include "protocol/upstream_state.hpp"
@@ -10,6 +11,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,6 +34,7 @@ using dial_atom = caf::atom_constant<caf::atom("dial")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using resume_wait_atom = caf::atom_constant<caf::atom("resume_wt")>;
 using replay_more_atom = caf::atom_constant<caf::atom("replay_mor")>;
+using poll_tick_atom = caf::atom_constant<caf::atom("poll_tick")>;
 
 // upstream_session -> reconnect_supervisor, after hello went out
 using connected_atom = caf::atom_constant<caf::atom("connected")>;
@@ -95,6 +98,14 @@ struct unsubscribe_cmd {
   std::string request_id;
 };
 
+// HTTP -> run_subscriber: GET /runs/<run_id>/events (docs/protocol.md section 3).
+struct poll_cmd {
+  protocol::poll_position after;
+  std::size_t limit = 100;
+  std::chrono::milliseconds wait{0};
+  poll_reply reply;
+};
+
 // What /stats and /metrics show of one actor.
 struct actor_stats {
   std::string kind; // upstream_session, supervisor, dedup_filter, queue, run_subscriber,
@@ -117,5 +128,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::run_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::run_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::subscribe_cmd)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::unsubscribe_cmd)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::poll_cmd)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::actor_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(runrelay::actors::actor_stats_list)

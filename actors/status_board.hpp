@@ -24,6 +24,9 @@ struct relay_counters {
   std::atomic<uint64_t> upstream_reconnects{0};
   std::atomic<uint64_t> runs{0};
   std::atomic<uint64_t> queue_depth{0};
+  std::atomic<uint64_t> polls_held{0};  // long-polls waiting now
+  std::atomic<uint64_t> polls_total{0}; // long-polls answered
+  std::atomic<uint64_t> sse_clients{0}; // open SSE streams (also in clients_connected)
 };
 
 class status_board {

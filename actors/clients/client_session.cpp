@@ -88,6 +88,7 @@ actor_stats_list stats_of(client_session_pointer self) {
   actor_stats stats{
       "client_session", "client:" + st.client_name, self->mailbox().size(), {}, {}};
   stats.labels["client_id"] = st.client_name;
+  stats.labels["transport"] = st.limits.transport;
   stats.counters["subscriptions"] = static_cast<int64_t>(st.subscriptions.size());
   stats.counters["messages"] = static_cast<int64_t>(st.messages);
   stats.counters["errors"] = static_cast<int64_t>(st.errors);

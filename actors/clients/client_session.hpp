@@ -40,6 +40,7 @@ struct client_limits {
   std::size_t max_subscriptions = 100;
   double rate_per_second = 100; // bursts of twice that are allowed
   uint64_t heartbeat_ms = 30000;
+  std::string transport = "websocket"; // or "sse": named in /stats
 };
 
 struct client_session_deps {

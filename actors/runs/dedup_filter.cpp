@@ -19,6 +19,7 @@ struct dedup_context {
   dedup_settings settings;
   fanout_port_ptr fanout;
   std::shared_ptr<status_board> board;
+  std::shared_ptr<run_index> index;
 };
 using context_ptr = std::shared_ptr<const dedup_context>;
 
@@ -30,12 +31,15 @@ std::chrono::milliseconds sweep_interval(const dedup_settings& settings) {
 }
 
 // Spawns a run_subscriber and monitors it: its exit reaches on_run_down.
+// The run API finds the run (its card and actor) in the index from then on.
 run_subscriber_actor spawn_run(dedup_filter_pointer self, const std::string& run_id,
-                               run_start from, const dedup_context& ctx) {
+                               run_start from, const run_card_ptr& card,
+                               const dedup_context& ctx) {
   auto actor = self->spawn(run_subscriber, run_id, ctx.settings.runs, from,
-                           run_outcome_sink{self}, ctx.fanout, ctx.board);
+                           run_outcome_sink{self}, ctx.fanout, ctx.board, card);
   self->monitor(actor);
   self->state.run_of_actor.emplace(actor.address(), run_id);
+  ctx.index->put(run_id, {card, actor});
   return actor;
 }
 
@@ -45,21 +49,24 @@ run_directory::run_entry& run_for(dedup_filter_pointer self, const std::string& 
   if (auto* entry = st.directory->find(run_id))
     return *entry;
   ++st.runs_created;
-  auto actor = spawn_run(self, run_id, {}, ctx);
+  auto card = std::make_shared<run_card>(run_id);
+  auto actor = spawn_run(self, run_id, {}, card, ctx);
   auto& entry = st.directory->add(run_id, std::move(actor), clock::now());
+  entry.card = std::move(card);
   ctx.board->counters.runs = st.directory->size();
   return entry;
 }
 
-void evict(dedup_filter_pointer self, status_board& board) {
+void evict(dedup_filter_pointer self, const dedup_context& ctx) {
   auto& st = self->state;
   for (auto& run_id : st.directory->evictable(clock::now())) {
     if (auto actor = st.directory->remove(run_id)) {
       ++st.runs_evicted;
+      ctx.index->remove(run_id);
       self->send(actor, shutdown_atom::value);
     }
   }
-  board.counters.runs = st.directory->size();
+  ctx.board->counters.runs = st.directory->size();
 }
 
 void answer_directly(const client_sink_ptr& sink, std::string text) {
@@ -83,7 +90,7 @@ void on_event(dedup_filter_pointer self, protocol::upstream_event& event,
   self->send(entry.actor,
              run_event{std::move(event), arrival, st.directory->star_subscribers()});
   if (new_run && st.directory->size() > ctx.settings.max_runs)
-    evict(self, *ctx.board);
+    evict(self, ctx);
 }
 
 void on_subscribe(dedup_filter_pointer self, const subscribe_cmd& cmd,
@@ -155,7 +162,8 @@ void replace_run(dedup_filter_pointer self, const std::string& run_id,
     release(self, run_outcome{run_id, arrival, false, {}, nullptr, nullptr}, ctx);
   }
   entry.in_flight.clear();
-  entry.actor = spawn_run(self, run_id, run_start{entry.accepted + 1, true}, ctx);
+  entry.actor =
+      spawn_run(self, run_id, run_start{entry.accepted + 1, true}, entry.card, ctx);
   // "whole history" of a run whose history is lost: subscribed with gap:true, then live.
   for (auto& [client, sink] : entry.subscribers)
     if (sink)
@@ -218,16 +226,15 @@ void shut_down(dedup_filter_pointer self) {
 
 } // namespace
 
-dedup_filter_actor::behavior_type dedup_filter(dedup_filter_pointer self,
-                                               dedup_settings settings,
-                                               fanout_port_ptr fanout,
-                                               std::shared_ptr<status_board> board) {
+dedup_filter_actor::behavior_type
+dedup_filter(dedup_filter_pointer self, dedup_settings settings, fanout_port_ptr fanout,
+             std::shared_ptr<status_board> board, std::shared_ptr<run_index> index) {
   auto& st = self->state;
   st.window = std::make_unique<dedup_window>(settings.window);
   st.directory =
       std::make_unique<run_directory>(settings.run_retention, settings.max_runs);
   auto ctx = std::make_shared<const dedup_context>(
-      dedup_context{settings, std::move(fanout), std::move(board)});
+      dedup_context{settings, std::move(fanout), std::move(board), std::move(index)});
   self->set_down_handler(
       [self, ctx](const caf::down_msg& down) { on_run_down(self, down, *ctx); });
   self->delayed_send(self, sweep_interval(settings), sweep_atom::value);
@@ -245,7 +252,7 @@ dedup_filter_actor::behavior_type dedup_filter(dedup_filter_pointer self,
         if (self->state.stopping)
           return;
         self->state.window->expire(clock::now());
-        evict(self, *ctx->board);
+        evict(self, *ctx);
         self->delayed_send(self, sweep_interval(ctx->settings), sweep_atom::value);
       },
       [=](stats_atom) { return stats_of(self); },

@@ -14,6 +14,7 @@
 #include "actors/messages.hpp"
 #include "actors/runs/dedup_window.hpp"
 #include "actors/runs/run_directory.hpp"
+#include "actors/runs/run_index.hpp"
 #include "actors/runs/run_subscriber.hpp"
 #include "actors/runs/star_sequencer.hpp"
 #include "actors/status_board.hpp"
@@ -69,9 +70,8 @@ struct dedup_filter_state {
 
 using dedup_filter_pointer = dedup_filter_actor::stateful_pointer<dedup_filter_state>;
 
-dedup_filter_actor::behavior_type dedup_filter(dedup_filter_pointer self,
-                                               dedup_settings settings,
-                                               fanout_port_ptr fanout,
-                                               std::shared_ptr<status_board> board);
+dedup_filter_actor::behavior_type
+dedup_filter(dedup_filter_pointer self, dedup_settings settings, fanout_port_ptr fanout,
+             std::shared_ptr<status_board> board, std::shared_ptr<run_index> index);
 
 } // namespace runrelay::actors

@@ -2,16 +2,19 @@
 
 #include "protocol/client_codec.hpp"
 
+#include <algorithm>
+
 namespace runrelay::actors {
 
 using protocol::since_position;
 
 run_book::run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
-                   drain_request on_backlog, run_start from)
+                   drain_request on_backlog, run_start from, run_card_ptr card)
     : run_id_(std::move(run_id)), settings_(settings), fanout_(std::move(fanout)),
       on_backlog_(std::move(on_backlog)),
-      history_(settings.history_limit, from.first_seq), history_lost_(from.history_lost) {
-}
+      history_(settings.history_limit, from.first_seq),
+      card_(card ? std::move(card) : std::make_shared<run_card>(run_id_)),
+      history_lost_(from.history_lost) {}
 
 run_book::publish_result run_book::publish(const protocol::upstream_event& event,
                                            const star_list_ptr& star) {
@@ -25,14 +28,7 @@ run_book::publish_result run_book::publish(const protocol::upstream_event& event
   result.envelope = protocol::make_frame(
       protocol::encode_event(run_id_, event.event_id, seq, event.raw));
   history_.append(event.event_id, result.envelope);
-  ++summary_.counts[event.type];
-  summary_.last_event_id = event.event_id;
-  if (event.type == "workflow_started")
-    summary_.status = "running";
-  else if (event.type == "workflow_completed")
-    summary_.status = "completed";
-  else if (event.type == "workflow_failed")
-    summary_.status = "failed";
+  card_->record(event, seq, std::chrono::system_clock::now());
 
   refresh_star(star);
   // Subscriptions still catching up get this event from their cursor, in order.
@@ -165,6 +161,39 @@ void run_book::advance(client_id_t client, subscription& sub) {
 void run_book::targets_changed() {
   live_ = nullptr;
   star_dirty_ = true;
+  card_->set_subscribers(subs_.size() + waiting_.size());
+}
+
+std::optional<protocol::poll_page> run_book::read_page(const poll_request& request,
+                                                       bool id_wait_over) const {
+  using kind = protocol::poll_position::kind;
+  protocol::poll_page page;
+  uint64_t from = history_.first_seq();
+  const auto& after = request.after;
+  if (after.from == kind::start) {
+    page.gap = history_.first_seq() > 1 || history_lost_;
+  } else if (after.from == kind::seq && after.seq <= history_.last_seq()) {
+    page.next = after.seq;
+    page.gap = after.seq + 1 < history_.first_seq() || (after.seq == 0 && history_lost_);
+    from = std::max(from, after.seq + 1);
+  } else if (after.from == kind::seq) {
+    page.gap = true; // past this relay's numbering: another relay's seq, or a restart
+  } else if (auto seq = history_.seq_of(after.event_id)) {
+    page.next = *seq;
+    page.next_id = after.event_id;
+    from = *seq + 1;
+  } else if (!id_wait_over) {
+    return std::nullopt;
+  } else {
+    page.next_id = after.event_id;
+    page.gap = true;
+  }
+  page.events = history_.envelopes_from(from, request.limit, SIZE_MAX);
+  if (!page.events.empty()) {
+    page.next = from + page.events.size() - 1;
+    page.next_id = *history_.id_at(page.next);
+  }
+  return page;
 }
 
 // A "*" client gets every live event through the dedup filter, which keeps upstream

@@ -3,7 +3,9 @@
 // run_subscriber actor routes messages to it.
 #include "actors/clients/fanout_port.hpp"
 #include "actors/messages.hpp"
+#include "actors/runs/run_card.hpp"
 #include "actors/runs/run_history.hpp"
+#include "protocol/run_view.hpp"
 
 #include <chrono>
 #include <functional>
@@ -32,11 +34,10 @@ struct run_start {
   bool history_lost = false;
 };
 
-// What /runs reports about a run.
-struct run_summary {
-  std::string status = "active";
-  std::map<std::string, uint64_t> counts; // event type -> events
-  std::string last_event_id;
+// One GET /runs/<run_id>/events request as the run sees it.
+struct poll_request {
+  protocol::poll_position after;
+  std::size_t limit = 100;
 };
 
 // The run's decisions, free of CAF: history, subscriptions and fan-out.
@@ -48,7 +49,7 @@ public:
   using drain_request = std::function<void(client_id_t, const client_sink_ptr&)>;
 
   run_book(std::string run_id, run_settings settings, fanout_port_ptr fanout,
-           drain_request on_backlog, run_start from = {});
+           drain_request on_backlog, run_start from = {}, run_card_ptr card = nullptr);
 
   struct publish_result {
     bool accepted = false; // false: the id is still retained (a duplicate, dropped)
@@ -66,9 +67,14 @@ public:
   void unsubscribe(const unsubscribe_cmd& cmd);
   void drop_client(client_id_t client);
   void replay_more(client_id_t client);
+  // The page a poll gets now; nullopt while `after` names an id not retained and
+  // `id_wait_over` is false (a replica slightly behind may still receive it).
+  std::optional<protocol::poll_page> read_page(const poll_request& request,
+                                               bool id_wait_over) const;
 
   const run_history& history() const { return history_; }
-  const run_summary& summary() const { return summary_; }
+  protocol::run_view summary() const { return card_->view(true); }
+  const run_card_ptr& card() const { return card_; }
   std::size_t subscribers() const { return subs_.size(); }
   std::size_t catching_up() const;
   std::size_t waiting() const { return waiting_.size(); }
@@ -94,7 +100,7 @@ private:
   fanout_port_ptr fanout_;
   drain_request on_backlog_;
   run_history history_;
-  run_summary summary_;
+  run_card_ptr card_;
   std::unordered_map<client_id_t, subscription> subs_;
   std::unordered_map<client_id_t, subscribe_cmd> waiting_; // for their `since` id
   sink_list_ptr live_;                                     // rebuilt when subs_ change

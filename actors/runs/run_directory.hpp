@@ -25,6 +25,7 @@ public:
 
   struct run_entry {
     run_subscriber_actor actor;
+    run_card_ptr card; // kept across replacements: the run's summary outlives an actor
     // Each subscriber's sink, to subscribe it again on a replacement run actor.
     std::unordered_map<client_id_t, client_sink_ptr> subscribers;
     // Arrivals sent to `actor` and not answered yet (outcomes come back in order).

@@ -9,6 +9,12 @@ std::optional<uint64_t> run_history::seq_of(const std::string& event_id) const {
   return it->second;
 }
 
+const std::string* run_history::id_at(uint64_t seq) const {
+  if (entries_.empty() || seq < entries_.front().seq || seq > last_seq_)
+    return nullptr;
+  return &entries_[static_cast<std::size_t>(seq - entries_.front().seq)].event_id;
+}
+
 void run_history::append(std::string event_id, protocol::frame_ptr envelope) {
   ++last_seq_;
   by_id_.emplace(event_id, last_seq_);

@@ -38,6 +38,9 @@ public:
   // Appends the envelope of event next_seq(); evicts the oldest past the limit.
   void append(std::string event_id, protocol::frame_ptr envelope);
 
+  // The event_id of retained event `seq`; nullptr when it is not retained.
+  const std::string* id_at(uint64_t seq) const;
+
   // Envelopes from seq `from` on, at most `max_frames` and, past the first, `max_bytes`.
   std::vector<protocol::frame_ptr> envelopes_from(uint64_t from, std::size_t max_frames,
                                                   std::size_t max_bytes) const;

@@ -1,6 +1,7 @@
 #include "services/clients/fanout.hpp"
 
 #include "services/clients/io_sink.hpp"
+#include "services/clients/sse_connection.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -34,7 +35,10 @@ public:
 
   void broadcast(actors::frame_ptr frame) override {
     pool_.for_each([&](boost::asio::io_context& lane) {
-      boost::asio::post(lane, [frame, &lane] { deliver_to_lane_clients(lane, frame); });
+      boost::asio::post(lane, [frame, &lane] {
+        deliver_to_lane_clients(lane, frame);
+        deliver_to_lane_streams(lane, frame);
+      });
     });
   }
 

@@ -1,6 +1,7 @@
 #include "services/clients/http_server.hpp"
 
 #include "protocol/client_codec.hpp"
+#include "protocol/http_query.hpp"
 #include "protocol/websocket_codec.hpp"
 #include "services/clients/dashboard_assets.hpp"
 #include "services/clients/stats_report.hpp"
@@ -27,21 +28,24 @@ namespace {
 constexpr std::size_t max_request_body = 64 * 1024;
 constexpr auto request_timeout = std::chrono::seconds(30);
 
-http_answer error_answer(unsigned status, std::string_view text) {
-  return {status, "application/json", "{\"error\":" + protocol::json_quote(text) + "}"};
+// The 404 body names the path only when it is text that JSON can carry as it is.
+std::string shown_path(std::string_view path) {
+  auto decoded = protocol::url_decode(path);
+  if (!decoded || decoded->size() > 200)
+    return "(not shown)";
+  return *decoded;
 }
 
-std::optional<std::size_t> query_number(std::string_view query, std::string_view key) {
-  auto start = query.find(std::string(key) + "=");
-  if (start == std::string_view::npos || (start > 0 && query[start - 1] != '&'))
-    return std::nullopt;
-  auto value = query.substr(start + key.size() + 1);
-  value = value.substr(0, value.find('&'));
-  std::size_t number = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
-  if (ec != std::errc{} || end != value.data() + value.size())
-    return std::nullopt;
-  return number;
+// /runs/<run_id>[/<what>]: the decoded run id and what follows it.
+struct run_path {
+  std::optional<std::string> run_id;
+  std::string_view rest;
+};
+run_path split_run_path(std::string_view path) {
+  auto tail = path.substr(std::string_view("/runs/").size());
+  auto slash = tail.find('/');
+  return {protocol::decode_path_segment(tail.substr(0, slash)),
+          slash == std::string_view::npos ? std::string_view{} : tail.substr(slash)};
 }
 
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -110,8 +114,15 @@ private:
                "{\"state\":\"" + std::string(protocol::to_string(state)) + "\"" +
                    (draining ? ",\"draining\":true}" : "}")});
     } else if (path == "/stats") {
+      if (!only(http::verb::get))
+        return;
+      auto parsed = protocol::parse_stats_query(query);
+      if (auto* error = std::get_if<protocol::query_error>(&parsed))
+        return respond(error_answer(400, error->message));
+      backend_.stats(std::get<protocol::stats_query>(parsed).limit, deferred());
+    } else if (path == "/runs" || path.substr(0, 6) == "/runs/") {
       if (only(http::verb::get))
-        backend_.stats(query_number(query, "limit"), deferred());
+        route_runs(path, query, request);
     } else if (path == "/metrics") {
       if (only(http::verb::get))
         respond({200, "text/plain; version=0.0.4", render_metrics(*backend_.board)});
@@ -141,8 +152,29 @@ private:
       if (only(http::verb::get))
         respond_asset(*asset, request[http::field::if_none_match]);
     } else {
-      respond(error_answer(404, "no such path: " + std::string(path)));
+      respond(error_answer(404, "no such path: " + shown_path(path)));
     }
+  }
+
+  void route_runs(std::string_view path, std::string_view query,
+                  const http::request<http::string_body>& request) {
+    if (path == "/runs" || path == "/runs/")
+      return respond(backend_.runs->list(query));
+    auto [run_id, rest] = split_run_path(path);
+    if (!run_id)
+      return respond(error_answer(400, "the run id in the path is not valid"));
+    if (rest.empty())
+      return respond(backend_.runs->detail(*run_id));
+    if (rest == "/events")
+      return backend_.runs->poll(*run_id, query, deferred());
+    if (rest != "/stream")
+      return respond(error_answer(404, "no such path: " + shown_path(path)));
+    auto parsed = protocol::parse_stream_query(query, request["Last-Event-ID"]);
+    if (auto* error = std::get_if<protocol::query_error>(&parsed))
+      return respond(error_answer(400, error->message));
+    stream_.expires_never();
+    backend_.stream(lane_, stream_.release_socket(), *run_id,
+                    std::get<protocol::stream_query>(parsed).since, version_);
   }
 
   // An answer that arrives later from another thread, brought back to this lane.
@@ -172,6 +204,8 @@ private:
     response->set(http::field::cache_control, answer.cache_control);
     if (!extra.second.empty())
       response->set(extra.first, extra.second);
+    for (auto& [name, value] : answer.headers)
+      response->set(name, value);
     response->body() = std::move(answer.body);
     response->keep_alive(keep_alive_);
     response->prepare_payload();

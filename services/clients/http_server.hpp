@@ -3,7 +3,10 @@
 // the upgrade to WebSocket on GET /ws. Everything that needs an actor's answer goes
 // through http_backend, whose callbacks may run on any thread.
 #include "actors/status_board.hpp"
+#include "protocol/client_codec.hpp"
 #include "services/clients/client_connection.hpp"
+#include "services/clients/http_answer.hpp"
+#include "services/clients/run_api.hpp"
 #include "services/relay/io_pool.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -14,15 +17,6 @@
 #include <string>
 
 namespace runrelay::services {
-
-struct http_answer {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::string cache_control = "no-store";
-};
-
-using answer_callback = std::function<void(http_answer)>;
 
 struct http_backend {
   std::shared_ptr<actors::status_board> board;
@@ -35,6 +29,13 @@ struct http_backend {
   std::function<void(boost::asio::io_context& lane, boost::asio::ip::tcp::socket,
                      std::string accept_key)>
       upgrade;
+  // GET /runs, /runs/<run_id> and /runs/<run_id>/events
+  std::shared_ptr<const run_api> runs;
+  // GET /runs/<run_id>/stream: the SSE stream takes over the socket.
+  std::function<void(boost::asio::io_context& lane, boost::asio::ip::tcp::socket,
+                     std::string run_id, protocol::since_position since,
+                     unsigned http_version)>
+      stream;
 };
 
 class http_server {

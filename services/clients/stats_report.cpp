@@ -31,6 +31,20 @@ json::object counters_of(const actor_stats* stats) {
   return result;
 }
 
+// A client of any transport: a WebSocket or SSE client's session, or a held long-poll.
+json::object client_entry(const actor_stats& stats) {
+  json::object client;
+  client["client_id"] =
+      stats.labels.count("client_id") ? stats.labels.at("client_id") : "";
+  client["transport"] =
+      stats.labels.count("transport") ? stats.labels.at("transport") : "websocket";
+  if (stats.labels.count("run_id"))
+    client["run_id"] = stats.labels.at("run_id");
+  for (auto& [key, value] : stats.counters)
+    client[key] = value;
+  return client;
+}
+
 const actor_stats* find_kind(const actors::actor_stats_list& list,
                              std::string_view kind) {
   for (auto& stats : list)
@@ -85,15 +99,11 @@ std::string render_stats(const actors::status_board& board,
         if (stats.counters.count(key))
           run[key] = stats.counters.at(key);
       runs.push_back(std::move(run));
-    } else if (stats.kind == "client_session") {
-      if (client_count++ >= cap)
-        continue;
-      json::object client;
-      client["client_id"] =
-          stats.labels.count("client_id") ? stats.labels.at("client_id") : "";
-      for (auto& [key, value] : stats.counters)
-        client[key] = value;
-      clients.push_back(std::move(client));
+    } else if (stats.kind == "client_session" || stats.kind == "long_poll") {
+      if (client_count++ < cap)
+        clients.push_back(client_entry(stats));
+      if (stats.kind == "long_poll")
+        continue; // a held request, not an actor
     }
     entries.push_back(actor_entry(stats));
   }
@@ -112,6 +122,14 @@ std::string render_stats(const actors::status_board& board,
   root["runs_total"] = run_count;
   root["clients"] = std::move(clients);
   root["clients_total"] = client_count;
+  json::object transports;
+  auto sse = totals.sse_clients.load();
+  auto sessions = totals.clients_connected.load();
+  transports["websocket"] = sessions > sse ? sessions - sse : 0;
+  transports["sse"] = sse;
+  transports["long_poll"] = totals.polls_held.load();
+  root["clients_by_transport"] = std::move(transports);
+  root["long_polls_answered_total"] = totals.polls_total.load();
   root["delivered_total"] = totals.events_delivered.load();
   root["slow_consumers_closed_total"] = totals.slow_consumers_closed.load();
   root["actors"] = std::move(entries);
@@ -151,6 +169,16 @@ std::string render_metrics(const actors::status_board& board) {
   metric("events_delivered_total", "counter", "Event envelopes sent to clients.",
          c.events_delivered.load());
   metric("clients", "gauge", "Connected clients.", c.clients_connected.load());
+  auto sse = c.sse_clients.load(), sessions = c.clients_connected.load();
+  out += "# HELP runrelay_clients_by_transport Connected clients by transport (a held "
+         "long-poll counts as one).\n# TYPE runrelay_clients_by_transport gauge\n";
+  out += "runrelay_clients_by_transport{transport=\"websocket\"} " +
+         std::to_string(sessions > sse ? sessions - sse : 0) + "\n";
+  out += "runrelay_clients_by_transport{transport=\"sse\"} " + std::to_string(sse) + "\n";
+  out += "runrelay_clients_by_transport{transport=\"long_poll\"} " +
+         std::to_string(c.polls_held.load()) + "\n";
+  metric("long_polls_total", "counter", "Long-poll requests answered.",
+         c.polls_total.load());
   metric("clients_connected_total", "counter", "Clients ever connected.",
          c.clients_total.load());
   metric("runs", "gauge", "Retained runs.", c.runs.load());

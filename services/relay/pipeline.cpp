@@ -35,7 +35,9 @@ pipeline start_pipeline(caf::actor_system& system, const relay_config& config,
                         upstream_dialer dial, fanout_port_ptr fanout,
                         std::shared_ptr<status_board> board) {
   pipeline actors;
-  actors.dedup = system.spawn(dedup_filter, dedup_settings_of(config), fanout, board);
+  actors.runs = std::make_shared<run_index>();
+  actors.dedup =
+      system.spawn(dedup_filter, dedup_settings_of(config), fanout, board, actors.runs);
   actors.queue = system.spawn(upstream_queue, config.queue_capacity, board);
   actors.clients = system.spawn(client_directory, std::string{"internal error"});
   upstream_session_settings session_config{config.relay_id,

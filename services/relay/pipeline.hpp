@@ -20,6 +20,8 @@ struct pipeline {
   actors::dedup_filter_actor dedup;
   actors::upstream_queue_actor queue;
   actors::client_directory_actor clients;
+  // What the run API reads: every retained run's card and actor.
+  std::shared_ptr<actors::run_index> runs;
 };
 
 // Spawns every long-lived actor; the supervisor starts dialling through `dial` at once.

@@ -4,6 +4,7 @@
 #include "actors/stats_gather.hpp"
 #include "protocol/client_codec.hpp"
 #include "services/clients/client_connection.hpp"
+#include "services/clients/sse_connection.hpp"
 #include "services/clients/stats_report.hpp"
 
 #include <caf/all.hpp>
@@ -61,6 +62,17 @@ void reconnect_asker(caf::event_based_actor* self, supervisor_actor supervisor,
           });
 }
 
+// What an SSE stream's session is told, as a WebSocket client would say it.
+std::string subscribe_text(const std::string& run_id,
+                           const protocol::since_position& since) {
+  std::string text = "{\"type\":\"subscribe\",\"run_id\":" + protocol::json_quote(run_id);
+  if (since.from == protocol::since_position::kind::live_only)
+    text += ",\"since\":\"live\"";
+  else if (since.from == protocol::since_position::kind::after_event)
+    text += ",\"since\":" + protocol::json_quote(since.event_id);
+  return text + "}";
+}
+
 } // namespace
 
 http_backend make_relay_backend(caf::actor_system& system, const pipeline& actors,
@@ -98,6 +110,34 @@ http_backend make_relay_backend(caf::actor_system& system, const pipeline& actor
     };
     start_client_connection(lane, std::move(socket), std::move(accept_key),
                             connection_limits, board, factory, [] {});
+  };
+  backend.runs =
+      std::make_shared<const run_api>(actors.runs, board, config.max_held_polls);
+  auto sse_limits = limits;
+  sse_limits.transport = "sse";
+  sse_settings stream_settings{config.client_buffer_frames,
+                               config.client_buffer_bytes,
+                               milliseconds(config.heartbeat_ms),
+                               config.backoff_base_ms,
+                               11,
+                               {}};
+  backend.stream = [&system, directory = actors.clients, next_client, deps, sse_limits,
+                    stream_settings, board, relay_id = config.relay_id](
+                       boost::asio::io_context& lane, boost::asio::ip::tcp::socket socket,
+                       std::string run_id, protocol::since_position since,
+                       unsigned version) {
+    auto id = ++*next_client;
+    auto factory = [&system, directory, deps, sse_limits, relay_id,
+                    id](client_sink_ptr sink) {
+      auto session = system.spawn(client_session, id, relay_id + "-" + std::to_string(id),
+                                  sink, sse_limits, deps);
+      caf::anon_send(directory, adopt_atom::value, id, session, std::move(sink));
+      return session;
+    };
+    auto settings = stream_settings;
+    settings.http_version = version;
+    start_sse_connection(lane, std::move(socket), std::move(settings), board, factory,
+                         subscribe_text(run_id, since));
   };
   return backend;
 }

@@ -293,6 +293,8 @@ const std::vector<option_spec>& option_table() {
        &c::client_buffer_frames},
       {"client-buffer-bytes", cl, "BYTES", "unsent bytes before closing a slow consumer",
        &c::client_buffer_bytes},
+      {"max-held-polls", cl, "N", "long-polls held at once (more: 503, Retry-After)",
+       &c::max_held_polls},
       {"shutdown-grace-ms", rt, "MS", "on SIGTERM or SIGINT, exit within this time",
        &c::shutdown_grace_ms},
       {"scheduler-threads", rt, "N", "actor scheduler worker threads (1 to 64)",

@@ -39,6 +39,7 @@ struct relay_config {
   uint64_t max_frame_bytes = 65536;
   uint64_t client_buffer_frames = 1024;
   uint64_t client_buffer_bytes = 8 * 1024 * 1024;
+  uint64_t max_held_polls = 10000;
   uint64_t shutdown_grace_ms = 5000;
 
   // Runtime tuning (not part of the contract).

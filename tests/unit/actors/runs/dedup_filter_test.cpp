@@ -46,11 +46,13 @@ std::vector<std::string> event_ids(const recording_sink& sink) {
 }
 
 struct dedup_fixture : actor_fixture {
+  std::shared_ptr<runrelay::actors::run_index> index =
+      std::make_shared<runrelay::actors::run_index>();
   void start(dedup_settings settings = {}) {
     // The window counts on the steady clock: a minute is far longer than any test.
     if (settings.window == milliseconds(5000))
       settings.window = milliseconds(60000);
-    dedup = spawn(runrelay::actors::dedup_filter, settings, fanout, board);
+    dedup = spawn(runrelay::actors::dedup_filter, settings, fanout, board, index);
     run();
   }
   void send(const std::string& run_id, const std::string& id) {

@@ -41,7 +41,8 @@ struct run_fixture : actor_fixture {
   void start(run_settings settings) {
     dedup = spawn_probe_as<runrelay::actors::run_outcome_sink>(dedup_log);
     run_actor = spawn(runrelay::actors::run_subscriber, std::string{"r1"}, settings,
-                      runrelay::actors::run_start{}, dedup, fanout, board);
+                      runrelay::actors::run_start{}, dedup, fanout, board,
+                      std::make_shared<runrelay::actors::run_card>("r1"));
     run();
   }
   void publish(const std::string& id, uint64_t arrival) {
