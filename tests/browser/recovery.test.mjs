@@ -126,10 +126,7 @@ async function fallback_test(t, { what, disable, transport }) {
   const sim = await s.start_sim(["--rate", "10", "--runs", "2"]);
   const relay = await s.start_relay(sim);
   await wait_for("a run on the relay", async () => (await http(relay.port, "GET", "/stats")).body.runs.length > 0);
-  if (!(await run_api(relay, what))) {
-    t.skip("GET /runs/<run_id>" + what + " is not served by this relay yet (404)");
-    return;
-  }
+  assert.ok(await run_api(relay, what), "GET /runs/<run_id>" + what + " answers 200");
   const page = await s.page({ init: disable });
   await page.goto(relay.base + "/");
   await wait_for("the page on " + transport, async () =>
