@@ -1,5 +1,6 @@
 #include "protocol/http_query.hpp"
 
+#include "protocol/json_scan.hpp"
 #include "protocol/websocket_codec.hpp"
 
 #include <charconv>
@@ -7,16 +8,6 @@
 namespace runrelay::protocol {
 
 namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
 
 bool valid_utf8(std::string_view text) {
   websocket::utf8_validator validator;
@@ -36,7 +27,7 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     } else {
       if (i + 2 >= text.size())
         return std::nullopt;
-      int high = hex_digit(text[i + 1]), low = hex_digit(text[i + 2]);
+      int high = detail::hex_value(text[i + 1]), low = detail::hex_value(text[i + 2]);
       if (high < 0 || low < 0)
         return std::nullopt;
       out += static_cast<char>(high * 16 + low);

@@ -16,6 +16,17 @@
 #include <cstdint>
 
 namespace runrelay::protocol::detail {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 namespace {
 
 bool is_ws(char c) {
@@ -72,16 +83,6 @@ std::size_t skip_value(std::string_view t, std::size_t p) {
   while (p < t.size() && !is_ws(t[p]) && t[p] != ',' && t[p] != ']' && t[p] != '}')
     ++p;
   return p;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
 }
 
 // Reads 4 hex digits at body[p..p+4); -1 if there are not 4 valid ones.

@@ -31,6 +31,9 @@ struct json_member {
 // order of appearance, duplicates included.
 std::vector<json_member> scan_object_members(std::string_view object_text);
 
+// The value of hex digit `c`, or -1.
+int hex_value(char c);
+
 // Appends `text` as a JSON string literal (quotes included): '"' and '\\' escaped,
 // control characters as \b \f \n \r \t or \u00xx, every other byte as is (the same output
 // as boost::json::serialize of a string, without the temporary).

@@ -62,6 +62,27 @@ void reconnect_asker(caf::event_based_actor* self, supervisor_actor supervisor,
           });
 }
 
+// A new client's id and the factory of its session, which the connection calls once
+// the client is really there (after the 101, or the SSE head): it captures by value.
+struct session_maker {
+  caf::actor_system* system;
+  client_directory_actor directory;
+  client_session_deps deps;
+  std::string relay_id;
+  std::shared_ptr<std::atomic<client_id_t>> next_id;
+
+  client_actor_factory next(client_limits limits) const {
+    auto id = ++*next_id;
+    return [maker = *this, limits, id](client_sink_ptr sink) {
+      auto session = maker.system->spawn(client_session, id,
+                                         maker.relay_id + "-" + std::to_string(id), sink,
+                                         limits, maker.deps);
+      caf::anon_send(maker.directory, adopt_atom::value, id, session, std::move(sink));
+      return session;
+    };
+  }
+};
+
 // What an SSE stream's session is told, as a WebSocket client would say it.
 std::string subscribe_text(const std::string& run_id,
                            const protocol::since_position& since) {
@@ -95,21 +116,12 @@ http_backend make_relay_backend(caf::actor_system& system, const pipeline& actor
   backend.reconnect = [&system, supervisor = actors.supervisor](answer_callback done) {
     system.spawn(reconnect_asker, supervisor, std::move(done));
   };
-  backend.upgrade = [&system, directory = actors.clients, next_client, deps, limits,
-                     connection_limits, board, relay_id = config.relay_id](
-                        boost::asio::io_context& lane,
-                        boost::asio::ip::tcp::socket socket, std::string accept_key) {
-    auto id = ++*next_client;
-    // Runs later, once the upgrade succeeded: capture by value.
-    auto factory = [&system, directory, deps, limits, relay_id,
-                    id](client_sink_ptr sink) {
-      auto session = system.spawn(client_session, id, relay_id + "-" + std::to_string(id),
-                                  sink, limits, deps);
-      caf::anon_send(directory, adopt_atom::value, id, session, std::move(sink));
-      return session;
-    };
+  session_maker sessions{&system, actors.clients, deps, config.relay_id, next_client};
+  backend.upgrade = [sessions, limits, connection_limits,
+                     board](boost::asio::io_context& lane,
+                            boost::asio::ip::tcp::socket socket, std::string accept_key) {
     start_client_connection(lane, std::move(socket), std::move(accept_key),
-                            connection_limits, board, factory, [] {});
+                            connection_limits, board, sessions.next(limits), [] {});
   };
   backend.runs =
       std::make_shared<const run_api>(actors.runs, board, config.max_held_polls);
@@ -121,23 +133,14 @@ http_backend make_relay_backend(caf::actor_system& system, const pipeline& actor
                                config.backoff_base_ms,
                                11,
                                {}};
-  backend.stream = [&system, directory = actors.clients, next_client, deps, sse_limits,
-                    stream_settings, board, relay_id = config.relay_id](
-                       boost::asio::io_context& lane, boost::asio::ip::tcp::socket socket,
-                       std::string run_id, protocol::since_position since,
-                       unsigned version) {
-    auto id = ++*next_client;
-    auto factory = [&system, directory, deps, sse_limits, relay_id,
-                    id](client_sink_ptr sink) {
-      auto session = system.spawn(client_session, id, relay_id + "-" + std::to_string(id),
-                                  sink, sse_limits, deps);
-      caf::anon_send(directory, adopt_atom::value, id, session, std::move(sink));
-      return session;
-    };
+  backend.stream = [sessions, sse_limits, stream_settings,
+                    board](boost::asio::io_context& lane,
+                           boost::asio::ip::tcp::socket socket, std::string run_id,
+                           protocol::since_position since, unsigned version) {
     auto settings = stream_settings;
     settings.http_version = version;
-    start_sse_connection(lane, std::move(socket), std::move(settings), board, factory,
-                         subscribe_text(run_id, since));
+    start_sse_connection(lane, std::move(socket), std::move(settings), board,
+                         sessions.next(sse_limits), subscribe_text(run_id, since));
   };
   return backend;
 }
