@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   boost::json::object result{{"bench", "runrelay-bench"},
                              {"version", 1},
                              {"mode", mode_name(options.mode)},
+                             {"transport", transport_name(options.transport)},
                              {"started_at", utc_now()}};
   int exit_code = setup_failed;
   {

@@ -56,6 +56,16 @@ void require(bool ok, const std::string& option, const std::string& message) {
     throw usage_failure{option, message};
 }
 
+bench_transport parse_transport(const std::string& transport) {
+  if (transport == "ws")
+    return bench_transport::ws;
+  if (transport == "sse")
+    return bench_transport::sse;
+  if (transport == "poll")
+    return bench_transport::poll;
+  throw usage_failure{"--transport", "expected ws, sse or poll, got '" + transport + "'"};
+}
+
 void validate(bench_options& o, const std::string& mode, const std::string& rates) {
   if (mode == "steady")
     o.mode = bench_mode::steady;
@@ -145,6 +155,18 @@ std::vector<std::string> split_relay_args(int argc, const char* const* argv,
 
 } // namespace
 
+const char* transport_name(bench_transport transport) {
+  switch (transport) {
+  case bench_transport::ws:
+    return "ws";
+  case bench_transport::sse:
+    return "sse";
+  case bench_transport::poll:
+    return "poll";
+  }
+  return "?";
+}
+
 const char* mode_name(bench_mode mode) {
   switch (mode) {
   case bench_mode::steady:
@@ -184,6 +206,7 @@ double bench_options::hard_cap_s() const {
 parsed_command_line parse_command_line(int argc, const char* const* argv) {
   bench_options o;
   std::string mode = "steady";
+  std::string transport = "ws";
   std::string rates;
   CLI::App app{"runrelay-bench: load generator for runrelay. It plays the orchestrator "
                "(a WebSocket server the relay dials), opens --clients subscribers on the "
@@ -193,6 +216,10 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
                "with --) or everything after --."};
   app.get_formatter()->column_width(34);
   app.add_option("--mode", mode, "steady | idle | saturate | storm")
+      ->capture_default_str();
+  app.add_option("--transport", transport,
+                 "how subscribers receive: ws (/ws), sse (/runs/<id>/stream) or poll "
+                 "(/runs/<id>/events?wait_ms=)")
       ->capture_default_str();
   app.add_option("--relay-bin", o.relay_bin,
                  "start this runrelay binary (--listen 127.0.0.1:<free port>, --upstream "
@@ -261,6 +288,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
     }
     bool prefix_given = app.count("--run-prefix") > 0;
     validate(o, mode, rates);
+    o.transport = parse_transport(transport);
     if (!o.spawns_relay() && !prefix_given)
       o.run_prefix = "r" + std::to_string(std::random_device{}() % 1000000) + "-";
   } catch (const usage_failure& e) {

@@ -8,11 +8,16 @@
 namespace runrelay::bench {
 
 enum class bench_mode { steady, idle, saturate, storm };
+// How subscribers receive events (docs/protocol.md): /ws, /runs/<id>/stream (SSE) or
+// /runs/<id>/events?wait_ms= (long-poll).
+enum class bench_transport { ws, sse, poll };
 
 const char* mode_name(bench_mode mode);
+const char* transport_name(bench_transport transport);
 
 struct bench_options {
   bench_mode mode = bench_mode::steady;
+  bench_transport transport = bench_transport::ws;
 
   // The relay under test: spawned (relay_bin) or already running (relay_url).
   std::string relay_bin;

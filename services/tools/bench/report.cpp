@@ -172,8 +172,10 @@ std::string human_summary(const json::object& result) {
   const auto& relay = at(r, "relay");
   const auto& connect = at(r, "connect");
   std::string mode = text(at(r, "mode"));
-  std::string out = fmt::format("== runrelay-bench {}: {} clients on {} runs", mode,
-                                num(at(c, "clients")), num(at(c, "runs")));
+  const auto* transport = r.as_object().if_contains("transport");
+  std::string out = fmt::format(
+      "== runrelay-bench {}: {} {} clients on {} runs", mode, num(at(c, "clients")),
+      transport ? text(*transport) : std::string("ws"), num(at(c, "runs")));
   std::string burst =
       number(at(c, "burst")) > 0 ? " in bursts of " + num(at(c, "burst")) : "";
   if (mode == "idle")

@@ -150,6 +150,7 @@ subscriber_env bench_session::client_env() const {
   auto url = relay_ws_url(options_, relay_host_, relay_port_);
   env.host = url.host_header();
   env.path = url.target;
+  env.transport = options_.transport;
   env.connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
   env.connect_retries = options_.connect_retries;
   env.heads = &heads_;

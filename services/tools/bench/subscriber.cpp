@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "services/tools/bench/client_link.hpp"
+#include "services/tools/bench/http_link.hpp"
 
 namespace runrelay::bench {
 namespace {
@@ -111,14 +112,24 @@ private:
 void ws_subscriber::open_link() {
   ++attempts_;
   attempt_start_us_ = monotonic_us();
-  std::string request = R"({"type":"subscribe","run_id":")" + run_id_ + "\"";
+  std::string since; // empty: the whole history
   if (!storm_)
-    request += R"(,"since":"live")";
-  else if (tracker_.highest() > 0) // else: the whole history
-    request +=
-        ",\"since\":\"b-" + run_id_ + "-" + std::to_string(tracker_.highest()) + "\"";
-  request += ",\"id\":" + std::to_string(attempts_) + "}";
+    since = "live";
+  else if (tracker_.highest() > 0)
+    since = "b-" + run_id_ + "-" + std::to_string(tracker_.highest());
   ++stats_.open_links;
+  if (env_.transport == bench_transport::sse) {
+    link_ = start_sse_link(io_, env_, run_id_, since, shared_from_this());
+    return;
+  }
+  if (env_.transport == bench_transport::poll) {
+    link_ = start_poll_link(io_, env_, run_id_, since, shared_from_this());
+    return;
+  }
+  std::string request = R"({"type":"subscribe","run_id":")" + run_id_ + "\"";
+  if (!since.empty())
+    request += ",\"since\":\"" + since + "\"";
+  request += ",\"id\":" + std::to_string(attempts_) + "}";
   link_ = start_client_link(io_, env_, std::move(request), shared_from_this());
 }
 

@@ -16,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "services/tools/bench/bench_stats.hpp"
+#include "services/tools/bench/options.hpp"
 #include "services/tools/bench/run_heads.hpp"
 
 namespace runrelay::bench {
@@ -24,7 +25,8 @@ namespace runrelay::bench {
 struct subscriber_env {
   boost::asio::ip::tcp::endpoint endpoint;
   std::string host; // the Host header
-  std::string path;
+  std::string path; // of /ws
+  bench_transport transport = bench_transport::ws;
   std::chrono::milliseconds connect_timeout{10000}; // per attempt, until `subscribed`
   std::uint32_t connect_retries = 2;
   const run_heads* heads = nullptr;
