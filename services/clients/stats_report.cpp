@@ -121,10 +121,12 @@ std::string render_stats(const actors::status_board& board,
   root["runs"] = std::move(runs);
   root["runs_total"] = run_count;
   root["clients"] = std::move(clients);
-  root["clients_total"] = client_count;
-  json::object transports;
+  // From the board, not the list: with ?limit the directory reports only that many.
   auto sse = totals.sse_clients.load();
   auto sessions = totals.clients_connected.load();
+  root["clients_total"] = std::max<std::uint64_t>(client_count,
+                                                  sessions + totals.polls_held.load());
+  json::object transports;
   transports["websocket"] = sessions > sse ? sessions - sse : 0;
   transports["sse"] = sse;
   transports["long_poll"] = totals.polls_held.load();

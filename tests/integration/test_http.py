@@ -112,6 +112,8 @@ class HttpTest(RelayTestCase):
         run_ids = {"limit-run-%d" % n for n in range(3)}
         self.assertIn(limited["runs"][0]["run_id"], run_ids)
         self.assertIn(limited["clients"][0]["client_id"], {c.client_id for c in clients})
+        # The totals count everything, whatever the lists show.
+        self.assertEqual((limited["runs_total"], limited["clients_total"]), (3, 3))
 
     def test_metrics(self):
         client = self.relay.client()

@@ -132,6 +132,9 @@ int run_mode(const bench_options& options, bench_session& session, json::object&
   case bench_mode::storm:
     run_storm(options, session, result, problems);
     break;
+  case bench_mode::soak:
+    run_soak(options, session, result, problems);
+    break;
   }
   auto progress = session.pool().progress();
   const auto& connect = result["connect"].as_object();

@@ -5,6 +5,9 @@
 //   saturate  raise the rate step by step until p99 > --p99-limit-ms or a loss
 //   storm     steady, and halfway every client reconnects at once with `since`:
 //             time until all caught up, and no loss or duplicate across it
+//   soak      steady for a long --duration while a share of the clients leaves and
+//             resumes every --churn-every: the relay's memory, descriptors and
+//             actors at start, middle and end must stay flat
 #include <string>
 #include <vector>
 
@@ -25,5 +28,9 @@ int run_mode(const bench_options& options, bench_session& session,
 // The search of saturate mode (saturate.cpp); adds to `problems` if no limit was found.
 void run_saturate(const bench_options& o, bench_session& s, boost::json::object& out,
                   std::vector<std::string>& problems);
+
+// The soak (soak.cpp).
+void run_soak(const bench_options& o, bench_session& s, boost::json::object& out,
+              std::vector<std::string>& problems);
 
 } // namespace runrelay::bench

@@ -75,9 +75,14 @@ void validate(bench_options& o, const std::string& mode, const std::string& rate
     o.mode = bench_mode::saturate;
   else if (mode == "storm")
     o.mode = bench_mode::storm;
+  else if (mode == "soak")
+    o.mode = bench_mode::soak;
   else
-    throw usage_failure{"--mode",
-                        "expected steady, idle, saturate or storm, got '" + mode + "'"};
+    throw usage_failure{
+        "--mode", "expected steady, idle, saturate, storm or soak, got '" + mode + "'"};
+  require(o.churn_percent >= 1 && o.churn_percent <= 100, "--churn-percent",
+          "expected 1 to 100");
+  require(o.churn_every_s > 0, "--churn-every", "expected a number of seconds above 0");
   require(o.relay_bin.empty() != o.relay_url.empty(), "--relay-bin",
           "give either --relay-bin (start the relay) or --relay-url (attach to one)");
   if (!o.relay_url.empty())
@@ -177,6 +182,8 @@ const char* mode_name(bench_mode mode) {
     return "saturate";
   case bench_mode::storm:
     return "storm";
+  case bench_mode::soak:
+    return "soak";
   }
   return "?";
 }
@@ -191,6 +198,7 @@ double bench_options::hard_cap_s() const {
   switch (mode) {
   case bench_mode::steady:
   case bench_mode::storm:
+  case bench_mode::soak:
     phases = warmup_s + duration_s + drain_s + (mode == bench_mode::storm ? drain_s : 0);
     break;
   case bench_mode::idle:
@@ -215,7 +223,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
                "and memory. Relay arguments: --relay-arg X (repeatable; X may start "
                "with --) or everything after --."};
   app.get_formatter()->column_width(34);
-  app.add_option("--mode", mode, "steady | idle | saturate | storm")
+  app.add_option("--mode", mode, "steady | idle | saturate | storm | soak")
       ->capture_default_str();
   app.add_option("--transport", transport,
                  "how subscribers receive: ws (/ws), sse (/runs/<id>/stream) or poll "
@@ -264,6 +272,11 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
   app.add_option("--storm-at", o.storm_at_s,
                  "storm: seconds into publishing when all clients reconnect (default "
                  "half the duration)");
+  app.add_option("--churn-percent", o.churn_percent,
+                 "soak: % of the clients that leave and resume with `since` each time")
+      ->capture_default_str();
+  app.add_option("--churn-every", o.churn_every_s, "soak: seconds between churns")
+      ->capture_default_str();
   app.add_option("--threads", o.threads, "subscriber I/O threads (0: one per core)")
       ->capture_default_str();
   app.add_option("--connect-concurrency", o.connect_concurrency,

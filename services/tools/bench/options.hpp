@@ -7,7 +7,7 @@
 
 namespace runrelay::bench {
 
-enum class bench_mode { steady, idle, saturate, storm };
+enum class bench_mode { steady, idle, saturate, storm, soak };
 // How subscribers receive events (docs/protocol.md): /ws, /runs/<id>/stream (SSE) or
 // /runs/<id>/events?wait_ms= (long-poll).
 enum class bench_transport { ws, sse, poll };
@@ -51,6 +51,11 @@ struct bench_options {
   // storm: when the clients reconnect, in seconds after publishing starts (< 0: half
   // of the duration).
   double storm_at_s = -1;
+
+  // soak: every churn_every_s, churn_percent of the clients leave and come back with
+  // `since`, all through --duration.
+  std::uint32_t churn_percent = 10;
+  double churn_every_s = 1;
 
   // The tool itself.
   std::uint32_t threads = 0; // subscriber I/O threads; 0: hardware concurrency

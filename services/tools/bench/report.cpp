@@ -166,6 +166,27 @@ json::object counts_json(const std::map<int, std::uint64_t>& counts) {
   return out;
 }
 
+namespace {
+
+// The soak's churn and its three samples of the relay, one line each.
+void add_soak(const json::value& soak, std::string& out) {
+  out += fmt::format("   soak: {} churns of {}% every {} s, {} resumed, {} failed\n",
+                     num(at(soak, "churn_rounds")), num(at(soak, "churn_percent")),
+                     num(at(soak, "churn_every_s")), num(at(soak, "resubscribed")),
+                     num(at(soak, "reconnect_failures")));
+  if (const auto* samples = at(soak, "samples").if_array())
+    for (const auto& sample : *samples)
+      out += fmt::format("     at {:>7} s: RSS {} MB, {} fds, {} actors ({} runs, {} "
+                         "clients)\n",
+                         num(at(sample, "at_s"), 1), num(at(sample, "rss_mb"), 1),
+                         num(at(sample, "open_fds")), num(at(sample, "actors")),
+                         num(at(sample, "runs")), num(at(sample, "clients")));
+  out += fmt::format("     RSS growth from the middle to the end: {}%\n",
+                     num(at(soak, "rss_growth_middle_to_end_percent"), 2));
+}
+
+} // namespace
+
 std::string human_summary(const json::object& result) {
   json::value r = result;
   const auto& c = at(r, "config");
@@ -215,6 +236,8 @@ std::string human_summary(const json::object& result) {
         num(at(storm, "clients")), num(at(storm, "catch_up_s"), 3),
         num(at(at(storm, "catch_up_ms"), "p50")),
         num(at(at(storm, "catch_up_ms"), "p99")), num(at(storm, "gap_resumes")));
+  if (const auto& soak = at(r, "soak"); !soak.is_null())
+    add_soak(soak, out);
   if (const auto& idle = at(r, "idle"); !idle.is_null())
     out += fmt::format(
         "   idle {} s with {} connections: relay RSS {} -> {} MB ({} MB, {} "

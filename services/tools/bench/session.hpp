@@ -68,6 +68,9 @@ public:
   orchestrator_server& orchestrator() { return *orchestrator_; }
   monitor& sampler() { return *monitor_; }
   const std::string& failure() const { return failure_; }
+  int relay_pid() const { return relay_pid_; }
+  const std::string& relay_host() const { return relay_host_; }
+  unsigned short relay_port() const { return relay_port_; }
   bool relay_alive();
   std::optional<std::uint64_t> relay_rss_before_connect_kib() const {
     return rss_before_connect_kib_;

@@ -226,6 +226,14 @@ void subscriber_pool::reconnect_all() {
     });
 }
 
+void subscriber_pool::reconnect_share(std::uint32_t every, std::uint64_t round) {
+  for (auto& s : shards_)
+    asio::post(s->io, [sp = s.get(), every, round] {
+      for (std::size_t i = round % every; i < sp->subscribers.size(); i += every)
+        sp->subscribers[i]->reconnect();
+    });
+}
+
 void subscriber_pool::stop(std::chrono::milliseconds grace) {
   if (stopped_)
     return;

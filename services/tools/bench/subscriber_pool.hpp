@@ -64,6 +64,8 @@ public:
                       std::chrono::milliseconds timeout);
   // Storm: every subscriber closes and reconnects at once.
   void reconnect_all();
+  // Soak: one in `every` subscribers (a different one each round) reconnects.
+  void reconnect_share(std::uint32_t every, std::uint64_t round);
   // Closes every connection (waiting at most `grace`), then stops the threads.
   void stop(std::chrono::milliseconds grace);
 
