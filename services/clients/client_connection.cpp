@@ -175,6 +175,14 @@ private:
     queued_bytes_ += frame.payload->size();
     queue_.push_back(std::move(frame));
     backlog_.store(queue_.size(), std::memory_order_relaxed);
+    if (queue_.size() <= limits_.buffer_frames && queued_bytes_ <= limits_.buffer_bytes)
+      return;
+    // Over the bound: offer the socket what is queued before judging, so a client is
+    // closed for what it could not take, not for the size of one burst.
+    if (!closing_)
+      flush();
+    if (finished_ || closing_ || (open_ && !waiting_write_))
+      return;
     if (queue_.size() > limits_.buffer_frames || queued_bytes_ > limits_.buffer_bytes) {
       ++board_->counters.slow_consumers_closed;
       spdlog::info("client: closing a slow consumer ({} frames, {} bytes unsent)",

@@ -5,7 +5,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/intrusive/list.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
@@ -79,56 +78,74 @@ public:
   }
 
 private:
+  // The slow-consumer rule judges what the socket could not take: a message is written
+  // at once when the socket is writable, and the stream is closed only when more than
+  // the bound waits while the socket refuses more, never for a burst it absorbs.
   void enqueue(sse_bytes bytes) {
     if (closing_)
       return;
-    if (queue_.size() >= settings_.buffer_frames ||
-        queued_bytes_ + bytes->size() > settings_.buffer_bytes) {
+    queued_bytes_ += bytes->size();
+    queue_.push_back(std::move(bytes));
+    if (!waiting_writable_)
+      write_some();
+    if (finished_ || !waiting_writable_)
+      return;
+    backlog_.store(queue_.size(), std::memory_order_relaxed);
+    if (queue_.size() > settings_.buffer_frames ||
+        queued_bytes_ > settings_.buffer_bytes) {
       ++board_->counters.slow_consumers_closed;
       spdlog::info("sse: closing a slow consumer ({} messages, {} bytes unsent)",
                    queue_.size(), queued_bytes_);
-      return finish();
+      finish();
     }
-    queued_bytes_ += bytes->size();
-    queue_.push_back(std::move(bytes));
-    backlog_.store(queue_.size(), std::memory_order_relaxed);
-    if (!writing_)
-      write_some();
   }
 
-  // Up to max_batch queued messages in one gathered write; the queue keeps them alive.
+  // Gathered non-blocking writes of up to max_batch queued messages, until the queue is
+  // empty or the socket is full; then it waits for the socket to take more.
   void write_some() {
-    batch_ = std::min(queue_.size(), max_batch);
-    std::vector<asio::const_buffer> parts;
-    parts.reserve(batch_);
-    for (std::size_t i = 0; i < batch_; ++i)
-      parts.push_back(asio::buffer(*queue_[i]));
-    writing_ = true;
-    asio::async_write(socket_, std::move(parts),
-                      [self = shared_from_this()](error_code ec, std::size_t) {
-                        self->on_written(ec);
-                      });
-  }
-
-  void on_written(error_code ec) {
-    writing_ = false;
-    if (finished_)
-      return queue_.clear();
-    if (ec)
-      return finish();
-    for (std::size_t i = 0; i < batch_; ++i) {
-      queued_bytes_ -= queue_.front()->size();
-      queue_.pop_front();
+    while (!queue_.empty()) {
+      parts_.clear();
+      for (std::size_t i = 0; i < std::min(queue_.size(), max_batch); ++i)
+        parts_.push_back(asio::buffer(*queue_[i]));
+      parts_.front() += front_written_;
+      error_code ec;
+      auto written = socket_.write_some(parts_, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again)
+        return wait_writable();
+      if (ec)
+        return finish();
+      account_written(written);
     }
-    backlog_.store(queue_.size(), std::memory_order_relaxed);
-    if (!queue_.empty())
-      return write_some();
+    backlog_.store(0, std::memory_order_relaxed);
     if (closing_)
       return finish();
     auto callbacks = std::move(drained_);
     drained_.clear();
     for (auto& callback : callbacks)
       callback();
+  }
+
+  void account_written(std::size_t bytes) {
+    bytes += front_written_;
+    while (!queue_.empty() && bytes >= queue_.front()->size()) {
+      bytes -= queue_.front()->size();
+      queued_bytes_ -= queue_.front()->size();
+      queue_.pop_front();
+    }
+    front_written_ = bytes;
+  }
+
+  void wait_writable() {
+    waiting_writable_ = true;
+    socket_.async_wait(tcp::socket::wait_write,
+                       [self = shared_from_this()](error_code ec) {
+                         self->waiting_writable_ = false;
+                         if (self->finished_)
+                           return;
+                         if (ec)
+                           return self->finish();
+                         self->write_some();
+                       });
   }
 
   // The relay ends the stream (shutdown 1001, a failed session, an expired token): a
@@ -141,7 +158,7 @@ private:
     enqueue(std::make_shared<const std::string>(protocol::encode_sse(text)));
     closing_ = true;
     drained_.clear();
-    if (!writing_)
+    if (!waiting_writable_)
       finish();
   }
 
@@ -160,8 +177,7 @@ private:
       return;
     finished_ = closing_ = true;
     unlink();
-    if (!writing_) // a write in flight still points into the queue
-      queue_.clear();
+    queue_.clear(); // writes are synchronous: nothing in flight points into it
     queued_bytes_ = 0;
     backlog_.store(0, std::memory_order_relaxed);
     drained_.clear();
@@ -182,12 +198,13 @@ private:
   sse_lane* lane_ = nullptr; // set by start()
   actors::client_session_actor actor_;
   std::deque<sse_bytes> queue_;
-  std::size_t batch_ = 0; // messages of the write in flight
+  std::vector<asio::const_buffer> parts_; // of the write being made, kept for its storage
+  std::size_t front_written_ = 0;         // bytes of the first message already written
   std::size_t queued_bytes_ = 0;
   std::atomic<std::size_t> backlog_{0};
   std::vector<std::function<void()>> drained_;
   std::array<char, 512> discard_{};
-  bool writing_ = false;
+  bool waiting_writable_ = false; // the socket took all it could: the rest waits
   bool closing_ = false;
   bool finished_ = false;
 };
@@ -232,6 +249,8 @@ private:
 
 void sse_stream::start(client_actor_factory spawn_session, std::string subscribe) {
   lane_ = &asio::use_service<sse_lane>(lane());
+  error_code ignored;
+  socket_.non_blocking(true, ignored);
   auto version = settings_.http_version == 10 ? "HTTP/1.0" : "HTTP/1.1";
   enqueue(std::make_shared<const std::string>(
       std::string(version) +

@@ -21,6 +21,7 @@ from support.hostile_case import HostileTestCase
 from support.http_client import http_request
 from support.messages import compact, subscribe_text
 from support.settings import HOST, WAIT
+from support.sse_client import SseClient
 from support.ws_client import WsClient
 from support.ws_frames import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 
@@ -150,6 +151,58 @@ class SlowConsumerTest(HostileTestCase):
         again.expect_no_message(0.3)
         self.relay.wait_metrics({"runrelay_slow_consumers_closed_total": 1,
                                  "runrelay_clients": 2})
+        self.assert_witness_complete()
+
+
+class BurstTest(HostileTestCase):
+    """A burst larger than a client's buffer bound is no reason to close a client
+    that reads: the bound is for what a client cannot take, not for one batch."""
+
+    BURST = 2000  # the default bound is 1024 frames
+    WS_CLIENTS = 12
+    SSE_CLIENTS = 8
+
+    def test_fast_clients_survive_a_burst_over_their_buffer_bound(self):
+        self.start_pair()
+        ws_clients = []
+        for n in range(self.WS_CLIENTS):
+            client = self.relay.client()
+            self.addCleanup(client.close)
+            client.subscribe("burst-run", id="ws-%d" % n)
+            ws_clients.append(client)
+        sse_clients = []
+        for _ in range(self.SSE_CLIENTS):
+            client = SseClient(self.relay.port, "/runs/burst-run/stream")
+            self.addCleanup(client.close)
+            sse_clients.append(client)
+        self.relay.wait_metrics({"runrelay_clients": self.WS_CLIENTS + self.SSE_CLIENTS + 1})
+
+        ids = ["burst-%d" % (k + 1) for k in range(self.BURST)]
+        got = {}
+
+        def read(name, take):
+            try:
+                got[name] = take()
+            except Exception as error:  # noqa: BLE001 -- reported by the assertion below
+                got[name] = error
+
+        readers = [threading.Thread(target=read, args=("ws-%d" % n, lambda c=c: [
+            e["event_id"] for e in c.events(self.BURST, timeout=WAIT * 3)]))
+            for n, c in enumerate(ws_clients)]
+        readers += [threading.Thread(target=read, args=("sse-%d" % n, lambda c=c: [
+            json.loads(b["data"])["event_id"] for b in c.events(self.BURST, WAIT * 3)]))
+            for n, c in enumerate(sse_clients)]
+        for reader in readers:
+            reader.start()
+        self.inject_batch("burst-run", ids)
+        for reader in readers:
+            reader.join(WAIT * 4)
+        for name in sorted(got):
+            self.assertEqual(got[name], ids, "%s did not get the whole burst" % name)
+        self.assertEqual(len(got), len(readers))
+        self.relay.wait_metrics({"runrelay_slow_consumers_closed_total": 0,
+                                 "runrelay_clients": len(readers) + 1})
+        self.tick()
         self.assert_witness_complete()
 
 
